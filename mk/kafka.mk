@@ -1,0 +1,42 @@
+# Real Apache Kafka for integration tests, without Docker (issue 3).
+# Needs Java 17+ and Maven (first run only, to fetch the jars); see
+# docs/testing.md and scripts/kafka/.
+
+KAFKA_PORT     ?= 19092
+KAFKA_SCRIPTS  := scripts/kafka
+KAFKA_TEST_TIMEOUT ?= 25m
+KAFKA_TESTS    ?= ./integration/...
+KAFKA_TEST_RUN ?= .
+
+.PHONY: kafka-up kafka-down kafka-restart test-kafka kcat-check
+
+kafka-up: ## start a local Apache Kafka 4.x (KRaft, no Docker) and print its bootstrap address
+	@KAFKA_PORT=$(KAFKA_PORT) $(KAFKA_SCRIPTS)/kafka-up.sh
+
+kafka-down: ## stop the local Kafka started by kafka-up and wipe its data
+	@KAFKA_PORT=$(KAFKA_PORT) $(KAFKA_SCRIPTS)/kafka-down.sh
+
+kafka-restart: ## restart the local Kafka keeping its data
+	@KAFKA_PORT=$(KAFKA_PORT) $(KAFKA_SCRIPTS)/kafka-restart.sh
+
+# The interop tests drive kcat, an independent (librdkafka) client. CI runs
+# as root on Debian, so install it there; elsewhere say what is missing.
+kcat-check:
+	@command -v kcat >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "== installing kcat"; (apt-get update -qq && apt-get install -y -qq kcat) >/dev/null || { echo "kafka: apt-get install kcat failed"; exit 1; }; \
+	  else echo "kafka: kcat not found: install it (Debian/Ubuntu: sudo apt-get install -y kcat)"; exit 1; fi; }
+
+# test-kafka starts the harness broker, runs the real-Kafka integration tests
+# against it and always stops it. TRIAGE_REQUIRE_KAFKA=1 makes the tests fail
+# rather than skip when something they need is missing.
+test-kafka: kcat-check build ## start Kafka, run the real-Kafka integration tests, stop Kafka
+	@set -e; \
+	trap 'KAFKA_PORT=$(KAFKA_PORT) $(KAFKA_SCRIPTS)/kafka-down.sh' EXIT; \
+	bootstrap=$$(KAFKA_PORT=$(KAFKA_PORT) $(KAFKA_SCRIPTS)/kafka-up.sh); \
+	echo "== Kafka at $$bootstrap"; \
+	TRIAGE_KAFKA_BROKERS=$$bootstrap \
+	TRIAGE_KAFKA_RESTART_CMD="env KAFKA_PORT=$(KAFKA_PORT) $(CURDIR)/$(KAFKA_SCRIPTS)/kafka-restart.sh" \
+	TRIAGE_BIN=$(abspath $(BIN)) \
+	TRIAGE_REQUIRE_KAFKA=1 \
+	$(GO) test -count=1 -timeout $(KAFKA_TEST_TIMEOUT) -run '$(KAFKA_TEST_RUN)' -v $(KAFKA_TESTS)
