@@ -1,0 +1,263 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// runEOS is the exactly-once loop. See the Processor doc for the
+// invariants; the order of calls below is what upholds them:
+//
+//  1. poll (the session aborts the next End if a revoke happens after this)
+//  2. Begin
+//  3. run stages; produce outputs, DLQ records, then State.TakePending's
+//     changelog entries — no stage runs after TakePending
+//  4. Flush, then End(commit only if every produce succeeded and no
+//     record failed transiently)
+//  5. State.Commit on a commit, State.Abort otherwise (End has already
+//     rewound the consumer to the committed offsets, so the batch will be
+//     redelivered)
+func (p *Processor) runEOS(ctx context.Context) error {
+	sess, err := kgo.NewGroupTransactSession(p.baseOpts()...)
+	if err != nil {
+		return fmt.Errorf("stream: client: %w", err)
+	}
+	cl := sess.Client()
+	defer func() {
+		p.o.Health.SetJoined(false)
+		// Close leaves the group (unless static) after aborting nothing: the
+		// loop only exits between transactions.
+		closeCtx, cancel := context.WithTimeout(context.Background(), p.o.ShutdownTimeout)
+		defer cancel()
+		done := make(chan struct{})
+		go func() { sess.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-closeCtx.Done():
+			p.log.Warn("group leave exceeded shutdown budget")
+		}
+	}()
+	p.log.Info("processor started", "mode", p.o.Mode, "group", p.o.Group,
+		"topics", fmt.Sprint(p.o.InputTopics), "transactional_id", p.o.TransactionalID, "workers", p.o.Workers)
+
+	var bo backoff
+	for {
+		p.o.Health.Beat()
+		fetches := sess.PollRecords(ctx, p.o.BatchMaxRecords)
+		if fetches.IsClientClosed() || ctx.Err() != nil {
+			return nil
+		}
+		logFetchErrors(p.log, fetches)
+		recs := fetches.Records()
+		if len(recs) == 0 {
+			continue
+		}
+		// From here on the batch is finished even if ctx is cancelled: the
+		// drain budget bounds it.
+		bctx, cancel := p.drainContext(ctx)
+		committed, err := p.eosBatch(bctx, sess, cl, recs)
+		cancel()
+		if err != nil {
+			return err
+		}
+		if committed {
+			bo.reset()
+			p.reportLag(fetches)
+		} else {
+			bo.wait(ctx)
+		}
+	}
+}
+
+// drainContext returns a context that is not cancelled by ctx's
+// cancellation until ShutdownTimeout after it.
+func (p *Processor) drainContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(p.o.ShutdownTimeout, cancel)
+		_ = t
+	})
+	return bctx, func() { stop(); cancel() }
+}
+
+// eosBatch processes one batch in one transaction. It returns a non-nil
+// error only when the session cannot continue (fenced, fatal broker error).
+func (p *Processor) eosBatch(ctx context.Context, sess *kgo.GroupTransactSession, cl *kgo.Client, recs []*kgo.Record) (bool, error) {
+	start := time.Now()
+	if err := sess.Begin(); err != nil {
+		return false, fmt.Errorf("stream: begin transaction: %w", err)
+	}
+	items := p.process(ctx, recs)
+
+	var (
+		mu         sync.Mutex
+		produceErr error
+		clOffsets  = map[int32]int64{}
+	)
+	promise := func(r *kgo.Record, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if produceErr == nil {
+				produceErr = err
+			}
+			return
+		}
+		if r.Topic == p.o.ChangelogTopic && r.Offset > clOffsets[r.Partition] {
+			clOffsets[r.Partition] = r.Offset
+		}
+	}
+	produce := func(r *kgo.Record) { sess.Produce(ctx, r, promise) }
+	out := p.emit(ctx, items, produce)
+	if p.o.State != nil {
+		for _, ce := range p.o.State.TakePending() {
+			produce(&kgo.Record{Topic: p.o.ChangelogTopic, Partition: ce.Partition, Key: ce.Key, Value: ce.Value})
+		}
+	}
+	flushErr := cl.Flush(ctx)
+	mu.Lock()
+	perr := produceErr
+	mu.Unlock()
+
+	try := kgo.TryCommit
+	switch {
+	case out.retry != nil:
+		p.log.Warn("transient stage failure; aborting batch for redelivery", "err", out.retry, "records", len(recs))
+		try = kgo.TryAbort
+	case flushErr != nil || perr != nil:
+		p.log.Warn("produce failed; aborting batch for redelivery", "err", errors.Join(flushErr, perr), "records", len(recs))
+		try = kgo.TryAbort
+	}
+	committed, err := sess.End(ctx, try)
+	d := time.Since(start)
+	if p.o.State != nil {
+		if committed {
+			if serr := p.o.State.Commit(clOffsets); serr != nil {
+				// The transaction is committed; the local store failed to
+				// record it. The changelog has the marks, so a restart
+				// restores them; continuing would risk letting duplicates
+				// through from the stale store.
+				return true, fmt.Errorf("stream: state commit after transaction: %w", serr)
+			}
+		} else {
+			p.o.State.Abort()
+		}
+	}
+	switch {
+	case committed:
+		p.o.Observer.Transaction("committed", d)
+		p.afterCommit(out)
+	case err != nil:
+		p.o.Observer.Transaction("failed", d)
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		return false, fmt.Errorf("stream: end transaction: %w", err)
+	default:
+		p.o.Observer.Transaction("aborted", d)
+		if try == kgo.TryCommit {
+			p.log.Info("transaction aborted by rebalance; batch will be redelivered", "records", len(recs))
+		}
+	}
+	return committed, nil
+}
+
+// runALO is the at-least-once loop: produce, wait for acks, then commit
+// the input offsets. A crash between the two re-processes the batch
+// (duplicates downstream, never loss); dedup state limits that to emails
+// whose marks were not yet committed.
+func (p *Processor) runALO(ctx context.Context) error {
+	cl, err := kgo.NewClient(p.baseOpts()...)
+	if err != nil {
+		return fmt.Errorf("stream: client: %w", err)
+	}
+	defer func() {
+		p.o.Health.SetJoined(false)
+		cl.Close()
+	}()
+	p.log.Info("processor started", "mode", p.o.Mode, "group", p.o.Group, "topics", fmt.Sprint(p.o.InputTopics))
+	var bo backoff
+	for {
+		p.o.Health.Beat()
+		fetches := cl.PollRecords(ctx, p.o.BatchMaxRecords)
+		if fetches.IsClientClosed() || ctx.Err() != nil {
+			return nil
+		}
+		logFetchErrors(p.log, fetches)
+		recs := fetches.Records()
+		if len(recs) == 0 {
+			continue
+		}
+		bctx, cancel := p.drainContext(ctx)
+		ok := p.aloBatch(bctx, cl, recs)
+		cancel()
+		if ok {
+			bo.reset()
+			p.reportLag(fetches)
+		} else {
+			// Rewind to the committed offsets so the batch is redelivered.
+			cl.SetOffsets(cl.CommittedOffsets())
+			bo.wait(ctx)
+		}
+	}
+}
+
+func (p *Processor) aloBatch(ctx context.Context, cl *kgo.Client, recs []*kgo.Record) bool {
+	start := time.Now()
+	items := p.process(ctx, recs)
+	var (
+		mu        sync.Mutex
+		perr      error
+		clOffsets = map[int32]int64{}
+	)
+	promise := func(r *kgo.Record, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && perr == nil {
+			perr = err
+		}
+		if err == nil && r.Topic == p.o.ChangelogTopic && r.Offset > clOffsets[r.Partition] {
+			clOffsets[r.Partition] = r.Offset
+		}
+	}
+	produce := func(r *kgo.Record) { cl.Produce(ctx, r, promise) }
+	out := p.emit(ctx, items, produce)
+	if p.o.State != nil {
+		for _, ce := range p.o.State.TakePending() {
+			produce(&kgo.Record{Topic: p.o.ChangelogTopic, Partition: ce.Partition, Key: ce.Key, Value: ce.Value})
+		}
+	}
+	ferr := cl.Flush(ctx)
+	mu.Lock()
+	err := errors.Join(ferr, perr)
+	mu.Unlock()
+	if out.retry != nil || err != nil {
+		if p.o.State != nil {
+			p.o.State.Abort()
+		}
+		p.o.Observer.Transaction("aborted", time.Since(start))
+		p.log.Warn("batch not committed; will be redelivered", "stage_err", out.retry, "produce_err", err)
+		return false
+	}
+	if err := cl.CommitRecords(ctx, recs...); err != nil {
+		if p.o.State != nil {
+			p.o.State.Abort()
+		}
+		p.o.Observer.Transaction("failed", time.Since(start))
+		p.log.Warn("offset commit failed; batch will be redelivered", "err", err)
+		return false
+	}
+	if p.o.State != nil {
+		if err := p.o.State.Commit(clOffsets); err != nil {
+			p.log.Error("state commit failed", "err", err)
+		}
+	}
+	p.o.Observer.Transaction("committed", time.Since(start))
+	p.afterCommit(out)
+	return true
+}
