@@ -73,7 +73,7 @@ func dlqCluster(t *testing.T) (*kfake.Cluster, []kgo.Opt) {
 		letters []letter
 	}{
 		{true, []letter{poison("parse", "too_large", "", t0), poison("pii", "timeout", "3", t0.Add(time.Hour))}},
-		{false, []letter{poison("parse", "aborted", "", t0.Add(90 * time.Minute))}},
+		{false, []letter{poison("parse", "aborted", "", t0.Add(90*time.Minute))}},
 		{true, []letter{noOrigin}},
 	}
 	for _, b := range batches {
