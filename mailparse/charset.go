@@ -11,6 +11,9 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 // charsetCache memoizes charset name lookups: the index lookups normalise
@@ -38,13 +41,28 @@ func lookupCharset(name string) encoding.Encoding {
 	} else if x, err := ianaindex.IANA.Encoding(name); err == nil && x != nil {
 		e = x
 	} else {
+		// Aliases real senders emit that neither index knows (Python's
+		// email package writes eucgb2312_cn for GB2312, Microsoft
+		// software the cpNNN names).
 		switch strings.ReplaceAll(name, "_", "-") {
-		case "cp1252", "x-cp1252":
-			e = charmap.Windows1252
-		case "latin1", "latin-1":
+		case "cp1252", "x-cp1252", "latin1", "latin-1":
 			e = charmap.Windows1252
 		case "cp1251", "x-cp1251":
 			e = charmap.Windows1251
+		case "cp1250", "x-cp1250":
+			e = charmap.Windows1250
+		case "eucgb2312-cn", "euc-cn", "x-euc-cn", "cp936", "ms936", "x-gbk", "gb-2312":
+			e = simplifiedchinese.GBK
+		case "cp932", "ms932", "x-sjis", "sjis", "windows-31j", "x-ms-cp932":
+			e = japanese.ShiftJIS
+		case "eucjp", "x-eucjp", "ujis":
+			e = japanese.EUCJP
+		case "big5-hkscs", "cp950", "x-big5":
+			e = traditionalchinese.Big5
+		case "koi8r", "cp866-koi8":
+			e = charmap.KOI8R
+		case "utf-7", "unicode-1-1-utf-7":
+			e = nil
 		}
 	}
 	// Bound the cache: charset names come from the input.

@@ -94,8 +94,13 @@ func detectFlags(m *Message, h header) {
 	}
 	m.ThreadDepth = depth
 
+	// RFC 3834: "auto-replied" marks a reply sent by a program (out of
+	// office, ticket acknowledgement); "auto-generated" marks mail a
+	// program originated (notifications, alerts). Only the first is an
+	// auto-reply: counting notifications as auto-replies would hide them
+	// from the notification category.
 	auto := false
-	if v := strings.ToLower(h.get("Auto-Submitted")); v != "" && v != "no" {
+	if v := strings.ToLower(h.get("Auto-Submitted")); strings.HasPrefix(v, "auto-replied") {
 		auto = true
 	}
 	if h.get("X-Autoreply") != "" || h.get("X-Autorespond") != "" || h.get("X-Autoresponder") != "" {

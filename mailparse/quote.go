@@ -224,7 +224,8 @@ var signOffs = map[string]bool{
 	"best regards": true, "kind regards": true, "regards": true, "best": true, "thanks": true,
 	"thank you": true, "many thanks": true, "thanks again": true, "cheers": true, "sincerely": true,
 	"yours sincerely": true, "yours faithfully": true, "warm regards": true, "best wishes": true, "br": true,
-	"all the best": true, "thanks in advance": true,
+	"all the best": true, "thanks in advance": true, "hugs": true, "love": true, "xoxo": true,
+	"take care": true, "talk soon": true, "best,": true,
 	"mit freundlichen grüßen": true, "mit freundlichen grüssen": true, "viele grüße": true, "beste grüße": true,
 	"freundliche grüße": true, "liebe grüße": true, "gruß": true, "grüße": true, "lg": true, "vg": true,
 	"cordialement": true, "bien cordialement": true, "bien à vous": true, "salutations": true, "merci": true,
@@ -254,6 +255,6 @@ func isSignOff(t string) bool {
 			return true
 		}
 	}
-	l = strings.TrimRight(l, " ,.!;:-—،")
+	l = strings.TrimRight(l, " ,.!;:-—،。！")
 	return signOffs[l]
 }
