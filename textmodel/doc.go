@@ -1,0 +1,15 @@
+// Package textmodel is the statistical spam/ham model the classify stage
+// consults: L2-regularised logistic regression over hashed, binary features
+// of the subject, the readable body, the links and a few sender-controlled
+// headers.
+//
+// Features deliberately exclude the transport trail (Received, Return-Path,
+// Delivered-To, Message-ID, X-Spam-*, the mbox "From " line): in a
+// collected corpus those encode who collected the mail rather than what it
+// says, and a model that learns them scores well in cross-validation and
+// badly in production.
+//
+// Training is deterministic: documents are sorted by path, the SGD order
+// comes from a fixed seed, and the same corpus gives byte-identical model
+// files. A Model is immutable after Load and safe for concurrent use.
+package textmodel

@@ -1,0 +1,386 @@
+package textmodel
+
+import (
+	"math"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/triage-dev/triage/email"
+)
+
+// Doc is what the model sees of an email.
+type Doc struct {
+	Subject     string
+	Body        string
+	Headers     map[string][]string
+	From        email.Address
+	ReplyTo     []email.Address
+	HTML        bool
+	Calendar    bool
+	Links       []email.Link
+	Attachments int
+}
+
+// FromEmail builds a Doc from a parsed email. It reads the unredacted
+// subject and body: the features never leave the process (only the score
+// does) and the model was trained on unredacted text, so scoring redacted
+// text would shift the inputs away from what the model learned.
+func FromEmail(e *email.Email) Doc {
+	return Doc{
+		Subject:     e.Subject,
+		Body:        e.Body,
+		Headers:     e.Headers,
+		From:        e.From,
+		ReplyTo:     e.ReplyTo,
+		HTML:        e.Flags.HasHTML,
+		Calendar:    e.Flags.HasCalendar,
+		Links:       e.Links,
+		Attachments: len(e.Attachments),
+	}
+}
+
+// Bits is log2 of the hashed feature space. 2^18 float32 weights make a
+// 1 MiB model; collisions at this size cost nothing measurable on a corpus
+// of a few thousand messages.
+const Bits = 18
+
+const (
+	maxBodyTokens = 3000
+	maxTokenLen   = 24
+)
+
+func hash(prefix, tok string) uint32 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(prefix); i++ {
+		h ^= uint64(prefix[i])
+		h *= 1099511628211
+	}
+	for i := 0; i < len(tok); i++ {
+		h ^= uint64(tok[i])
+		h *= 1099511628211
+	}
+	return uint32(h>>20) & (1<<Bits - 1)
+}
+
+// hash2 hashes prefix, a, " ", b without building the joined string.
+func hash2(prefix, a, b string) uint32 {
+	h := uint64(14695981039346656037)
+	for _, s := range [...]string{prefix, a, " ", b} {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 1099511628211
+		}
+	}
+	return uint32(h>>20) & (1<<Bits - 1)
+}
+
+// Features returns the sorted, de-duplicated feature indexes of d and the
+// value each carries (binary features, L2-normalised).
+func Features(d Doc) ([]uint32, float32) {
+	f := make([]uint32, 0, 512)
+	add := func(p, t string) { f = append(f, hash(p, t)) }
+	add("bias", "")
+
+	tokens(d.Subject, 200, func(t string, _ bool) { add("s:", t) })
+	prev := ""
+	n := 0
+	tokens(d.Body, maxBodyTokens, func(t string, caps bool) {
+		add("b:", t)
+		if prev != "" {
+			f = append(f, hash2("bb:", prev, t))
+		}
+		if caps {
+			add("b:", "<caps>")
+		}
+		prev = t
+		n++
+	})
+	add("len:", bucket(n))
+
+	// Sender-controlled headers only (see the package doc).
+	if d.HTML {
+		add("h:", "html")
+		if len(strings.TrimSpace(d.Body)) > 0 && !strings.Contains(d.Body, "\n\n") {
+			add("h:", "html_dense")
+		}
+	}
+	if d.Calendar {
+		add("h:", "calendar")
+	}
+	if d.Attachments > 0 {
+		add("h:", "attach")
+	}
+	if v := first(d.Headers, "X-Mailer"); v != "" {
+		add("h:xmailer:", strings.ToLower(firstWord(v)))
+	} else {
+		add("h:", "no_xmailer")
+	}
+	if ct := first(d.Headers, "Content-Type"); ct != "" {
+		l := strings.ToLower(ct)
+		if i := strings.IndexByte(l, ';'); i >= 0 {
+			add("h:ct:", strings.TrimSpace(l[:i]))
+		} else {
+			add("h:ct:", strings.TrimSpace(l))
+		}
+		if i := strings.Index(l, "charset="); i >= 0 {
+			add("h:cs:", strings.Trim(firstWord(l[i+8:]), "\";"))
+		}
+	}
+	if v := first(d.Headers, "Content-Transfer-Encoding"); v != "" {
+		add("h:cte:", strings.ToLower(strings.TrimSpace(v)))
+	}
+	for _, h := range []string{"List-Id", "List-Unsubscribe", "Precedence", "Auto-Submitted", "In-Reply-To", "References", "Organization"} {
+		if v := first(d.Headers, h); v != "" {
+			add("h:has:", h)
+			if h == "Precedence" || h == "Auto-Submitted" {
+				add("h:"+h+":", strings.ToLower(strings.TrimSpace(v)))
+			}
+		}
+	}
+	if dom := d.From.Domain(); dom != "" {
+		add("h:from_tld:", tld(dom))
+		add("h:from_dom:", dom)
+	}
+	if d.From.Name != "" {
+		tokens(d.From.Name, 10, func(t string, _ bool) { add("h:from_name:", t) })
+	} else {
+		add("h:", "from_no_name")
+	}
+	if ReplyToMismatch(d.From, d.ReplyTo) {
+		add("h:", "reply_to_mismatch")
+	}
+	to := first(d.Headers, "To")
+	switch {
+	case to == "":
+		add("h:", "no_to")
+	case strings.Contains(strings.ToLower(to), "undisclosed"):
+		add("h:", "to_undisclosed")
+	default:
+		add("h:to_n:", bucket(strings.Count(to, "@")))
+	}
+	if first(d.Headers, "Date") == "" {
+		add("h:", "no_date")
+	}
+	if id := strings.ToLower(first(d.Headers, "Message-Id")); id != "" {
+		// The Message-ID is written by the sender's software: whether its
+		// domain matches the From domain is sender behaviour, not transport.
+		if at := strings.LastIndexByte(id, '@'); at >= 0 {
+			if registrable(strings.Trim(id[at+1:], "<> ")) == registrable(d.From.Domain()) {
+				add("h:", "msgid_from_match")
+			}
+		}
+	} else {
+		add("h:", "no_msgid")
+	}
+	if s := strings.ToLower(d.Subject); strings.HasPrefix(s, "re:") || strings.HasPrefix(s, "fwd:") || strings.HasPrefix(s, "fw:") {
+		add("h:", "subject_reply")
+	}
+	add("links:", bucket(len(d.Links)))
+	mismatch := 0
+	for i, l := range d.Links {
+		if i >= 50 {
+			break
+		}
+		if host := linkHost(l.Href); host != "" {
+			add("u:", registrable(host))
+			add("u:tld:", tld(host))
+			if net.ParseIP(host) != nil {
+				add("u:", "<ip>")
+			}
+			if u, err := url.Parse(l.Href); err == nil {
+				tokens(u.Path+" "+u.RawQuery, 8, func(t string, _ bool) { add("u:p:", t) })
+			}
+		} else if strings.HasPrefix(strings.ToLower(l.Href), "mailto:") {
+			add("u:", "<mailto>")
+		}
+		tokens(l.Text, 6, func(t string, _ bool) { add("u:t:", t) })
+		if LinkTextMismatch(l) {
+			mismatch++
+		}
+	}
+	if mismatch > 0 {
+		add("h:", "link_text_mismatch")
+	}
+	slices.Sort(f)
+	f = slices.Compact(f)
+	return f, float32(1 / math.Sqrt(float64(len(f))))
+}
+
+// tokens calls fn for each lower-cased word token of s (letters and digits;
+// digit runs collapse to a shape token), at most max of them. caps reports
+// an all-capitals word of 3+ letters.
+func tokens(s string, max int, fn func(tok string, caps bool)) {
+	var b strings.Builder
+	count := 0
+	letters, upper, digits := 0, 0, 0
+	emit := func() {
+		if b.Len() == 0 {
+			return
+		}
+		t := b.String()
+		b.Reset()
+		caps := letters >= 3 && upper == letters
+		switch {
+		case digits > 0 && letters == 0:
+			t = "#d" + bucket(digits)
+		case len(t) > maxTokenLen:
+			t = "<long>"
+		case len(t) < 2 && letters > 0 && t[0] < 0x80:
+			letters, upper, digits = 0, 0, 0
+			return
+		}
+		letters, upper, digits = 0, 0, 0
+		count++
+		fn(t, caps)
+	}
+	for _, r := range s {
+		if count >= max {
+			return
+		}
+		switch {
+		case unicode.IsLetter(r):
+			if isCJK(r) {
+				// Each CJK character is a token: there are no spaces.
+				emit()
+				b.WriteRune(r)
+				letters = 1
+				emit()
+				continue
+			}
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.IsDigit(r):
+			digits++
+			b.WriteRune(r)
+		case r == '$' || r == '€' || r == '£' || r == '!':
+			emit()
+			b.WriteRune(r)
+			emit()
+		case r == '\'' || r == '-':
+			if b.Len() == 0 {
+				continue
+			}
+			b.WriteRune(r)
+		default:
+			emit()
+		}
+	}
+	emit()
+}
+
+func isCJK(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
+}
+
+func bucket(n int) string {
+	switch {
+	case n == 0:
+		return "0"
+	case n < 3:
+		return "1"
+	case n < 10:
+		return "2"
+	case n < 30:
+		return "3"
+	case n < 100:
+		return "4"
+	case n < 300:
+		return "5"
+	}
+	return "6"
+}
+
+func first(h map[string][]string, k string) string {
+	if v := h[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func firstWord(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " \t/;("); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func tld(host string) string {
+	if i := strings.LastIndexByte(host, '.'); i >= 0 {
+		return host[i+1:]
+	}
+	return host
+}
+
+// registrable approximates the registrable domain: the last two labels
+// (three when the second-level label is short, as in example.co.uk).
+func registrable(host string) string {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	parts := strings.Split(host, ".")
+	if len(parts) <= 2 {
+		return host
+	}
+	n := 2
+	if len(parts[len(parts)-2]) <= 3 && len(parts[len(parts)-1]) == 2 {
+		n = 3
+	}
+	return strings.Join(parts[len(parts)-n:], ".")
+}
+
+func linkHost(href string) string {
+	u, err := url.Parse(strings.TrimSpace(href))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	h := strings.ToLower(u.Hostname())
+	return h
+}
+
+// LinkTextMismatch reports an anchor whose visible text looks like a URL or
+// domain on a different registrable domain than its target: the classic
+// phishing disguise.
+func LinkTextMismatch(l email.Link) bool {
+	host := linkHost(l.Href)
+	if host == "" {
+		return false
+	}
+	t := strings.ToLower(strings.TrimSpace(l.Text))
+	if t == "" || strings.ContainsAny(t, " \t\n") {
+		return false
+	}
+	th := linkHost(t)
+	if th == "" {
+		if !strings.Contains(t, ".") {
+			return false
+		}
+		th = linkHost("http://" + strings.TrimPrefix(t, "www."))
+		if th == "" {
+			return false
+		}
+		if tld(th) == th || len(tld(th)) < 2 {
+			return false
+		}
+	}
+	return registrable(th) != registrable(host)
+}
+
+// ReplyToMismatch reports a Reply-To on a different registrable domain than
+// From: replies would go somewhere the sender's domain does not control.
+func ReplyToMismatch(from email.Address, replyTo []email.Address) bool {
+	fd := from.Domain()
+	if fd == "" {
+		return false
+	}
+	for _, r := range replyTo {
+		if rd := r.Domain(); rd != "" && registrable(rd) != registrable(fd) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,171 @@
+package textmodel
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+)
+
+// Model is a trained logistic-regression spam model.
+type Model struct {
+	w []float32 // 1<<Bits weights; index 0 is never special, bias is a feature
+}
+
+// Options tunes training. The zero value uses the defaults documented on
+// each field.
+type Options struct {
+	Epochs int     // passes over the data; default 12
+	Rate   float64 // AdaGrad base learning rate; default 0.5
+	L2     float64 // L2 penalty per update; default 1e-6
+	Seed   uint64  // shuffle seed; default 1
+}
+
+func (o *Options) defaults() {
+	if o.Epochs <= 0 {
+		o.Epochs = 12
+	}
+	if o.Rate <= 0 {
+		o.Rate = 0.5
+	}
+	if o.L2 <= 0 {
+		o.L2 = 1e-6
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+}
+
+// Example is one featurised training document.
+type Example struct {
+	Idx  []uint32
+	Val  float32
+	Spam bool
+}
+
+// Featurise turns docs into examples.
+func Featurise(docs []Doc, spam []bool) []Example {
+	ex := make([]Example, len(docs))
+	for i, d := range docs {
+		idx, v := Features(d)
+		ex[i] = Example{Idx: idx, Val: v, Spam: spam[i]}
+	}
+	return ex
+}
+
+// Train fits a model with AdaGrad SGD. Identical inputs and options give an
+// identical model.
+func Train(ex []Example, opt Options) *Model {
+	opt.defaults()
+	w := make([]float64, 1<<Bits)
+	g2 := make([]float64, 1<<Bits)
+	order := make([]int, len(ex))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x7269616765))
+	for ep := 0; ep < opt.Epochs; ep++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, k := range order {
+			e := &ex[k]
+			z := 0.0
+			for _, i := range e.Idx {
+				z += w[i] * float64(e.Val)
+			}
+			y := 0.0
+			if e.Spam {
+				y = 1
+			}
+			g := sigmoid(z) - y
+			for _, i := range e.Idx {
+				gi := g*float64(e.Val) + opt.L2*w[i]
+				g2[i] += gi * gi
+				w[i] -= opt.Rate * gi / (math.Sqrt(g2[i]) + 1e-8)
+			}
+		}
+	}
+	m := &Model{w: make([]float32, len(w))}
+	for i, x := range w {
+		m.w[i] = float32(x)
+	}
+	return m
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// Score returns the probability that d is spam.
+func (m *Model) Score(d Doc) float64 {
+	idx, v := Features(d)
+	return m.scoreIdx(idx, v)
+}
+
+func (m *Model) scoreIdx(idx []uint32, v float32) float64 {
+	z := 0.0
+	for _, i := range idx {
+		z += float64(m.w[i]) * float64(v)
+	}
+	return sigmoid(z)
+}
+
+// ScoreExample scores a featurised document.
+func (m *Model) ScoreExample(e Example) float64 { return m.scoreIdx(e.Idx, e.Val) }
+
+const magic = "TMLR1"
+
+// WriteTo serialises the model: magic, bits, then little-endian float32
+// weights.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	var buf bytes.Buffer
+	buf.WriteString(magic)
+	buf.WriteByte(Bits)
+	if err := binary.Write(&buf, binary.LittleEndian, m.w); err != nil {
+		return 0, fmt.Errorf("textmodel: encode: %w", err)
+	}
+	n, err := w.Write(buf.Bytes())
+	return int64(n), err
+}
+
+// ErrBadModel is returned by Load for data that is not a model of this
+// version and feature space.
+var ErrBadModel = errors.New("textmodel: not a model file of this version")
+
+// Load reads a model written by WriteTo.
+func Load(b []byte) (*Model, error) {
+	if len(b) < len(magic)+1 || string(b[:len(magic)]) != magic || b[len(magic)] != Bits {
+		return nil, ErrBadModel
+	}
+	b = b[len(magic)+1:]
+	if len(b) != 4<<Bits {
+		return nil, fmt.Errorf("%w: %d weight bytes", ErrBadModel, len(b))
+	}
+	m := &Model{w: make([]float32, 1<<Bits)}
+	for i := range m.w {
+		m.w[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return m, nil
+}
+
+// CrossValidate returns out-of-fold spam probabilities: example i is
+// scored by a model trained on the folds that do not contain it (fold =
+// i mod k, so callers should order examples deterministically).
+func CrossValidate(ex []Example, k int, opt Options) []float64 {
+	out := make([]float64, len(ex))
+	for f := 0; f < k; f++ {
+		var train []Example
+		for i, e := range ex {
+			if i%k != f {
+				train = append(train, e)
+			}
+		}
+		m := Train(train, opt)
+		for i, e := range ex {
+			if i%k == f {
+				out[i] = m.ScoreExample(e)
+			}
+		}
+	}
+	return out
+}
