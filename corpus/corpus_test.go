@@ -63,9 +63,13 @@ func TestSampleShapes(t *testing.T) {
 		{"21-de-rechnung-outlook.eml", func(m *mailparse.Message) bool {
 			return strings.Contains(m.Body, "überwiesen") && !strings.Contains(m.NewText, "Gesendet")
 		}, "ISO-8859-15 with Outlook quote block"},
-		{"27-ru-koi8r.eml", func(m *mailparse.Message) bool { return strings.Contains(m.Subject, "Срочно") && strings.Contains(m.Body, "VPN") }, "KOI8-R"},
+		{"27-ru-koi8r.eml", func(m *mailparse.Message) bool {
+			return strings.Contains(m.Subject, "Срочно") && strings.Contains(m.Body, "VPN")
+		}, "KOI8-R"},
 		{"28-ja-iso2022jp-meeting.eml", func(m *mailparse.Message) bool { return strings.Contains(m.Body, "打ち合わせ") }, "ISO-2022-JP"},
-		{"29-zh-gb2312-invoice.eml", func(m *mailparse.Message) bool { return strings.Contains(m.Subject, "发票") && strings.Contains(m.Body, "发票") }, "GB2312"},
+		{"29-zh-gb2312-invoice.eml", func(m *mailparse.Message) bool {
+			return strings.Contains(m.Subject, "发票") && strings.Contains(m.Body, "发票")
+		}, "GB2312"},
 		{"33-ja-shiftjis-order.eml", func(m *mailparse.Message) bool { return strings.Contains(m.Body, "注文") }, "Shift_JIS"},
 		{"14-es-factura-win1252.eml", func(m *mailparse.Message) bool { return strings.Contains(m.Body, "1.240,50 €") }, "Windows-1252 euro sign"},
 		{"31-en-related-inline-image.eml", func(m *mailparse.Message) bool {

@@ -57,7 +57,7 @@ func lookupCharset(name string) encoding.Encoding {
 			e = japanese.ShiftJIS
 		case "eucjp", "x-eucjp", "ujis":
 			e = japanese.EUCJP
-		case "big5-hkscs", "cp950", "x-big5":
+		case "big5-hkscs", "big5-tw", "cp950", "x-big5":
 			e = traditionalchinese.Big5
 		case "koi8r", "cp866-koi8":
 			e = charmap.KOI8R

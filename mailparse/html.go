@@ -33,6 +33,12 @@ func (t *textWriter) newline(n int) {
 func (t *textWriter) text(s string, pre bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		// A no-break space (U+00A0) reads as a space: downstream
+		// matchers (phones, amounts) expect plain spaces.
+		if c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0 {
+			i++
+			c = ' '
+		}
 		if pre && c == '\n' {
 			t.newline(1)
 			t.flushNL()

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 	"unicode/utf8"
@@ -362,8 +363,9 @@ func qpDecode(s string, m *Message) []byte {
 	return out
 }
 
-// b64Clean copies the base64 alphabet characters of s, dropping whitespace
-// and padding; other bytes are dropped with a warning.
+// b64Clean copies the base64 alphabet characters of s, dropping
+// whitespace; other bytes are dropped with a warning. Padding '=' is kept
+// as a segment end: some encoders concatenate separately padded chunks.
 func b64Clean(s string, m *Message) []byte {
 	buf := make([]byte, 0, len(s))
 	bad := false
@@ -372,14 +374,14 @@ func b64Clean(s string, m *Message) []byte {
 		switch {
 		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '+', c == '/':
 			buf = append(buf, c)
-		case c == ' ', c == '\t', c == '\r', c == '\n', c == '=':
+		case c == '=':
+			if len(buf) > 0 && buf[len(buf)-1] != '=' {
+				buf = append(buf, c)
+			}
+		case c == ' ', c == '\t', c == '\r', c == '\n':
 		default:
 			bad = true
 		}
-	}
-	if len(buf)%4 == 1 {
-		buf = buf[:len(buf)-1]
-		bad = true
 	}
 	if bad {
 		m.warn(WarnBadBase64)
@@ -387,36 +389,70 @@ func b64Clean(s string, m *Message) []byte {
 	return buf
 }
 
+// b64Segments calls f for each run between padding characters, with a
+// length that is never 1 mod 4 (a dangling character carries no byte).
+func b64Segments(clean []byte, m *Message, f func(seg []byte)) {
+	for len(clean) > 0 {
+		end := bytes.IndexByte(clean, '=')
+		seg := clean
+		if end >= 0 {
+			seg, clean = clean[:end], clean[end+1:]
+		} else {
+			clean = nil
+		}
+		if len(seg)%4 == 1 {
+			seg = seg[:len(seg)-1]
+			m.warn(WarnBadBase64)
+		}
+		if len(seg) > 0 {
+			f(seg)
+		}
+	}
+}
+
 func b64Decode(s string, m *Message) []byte {
 	clean := b64Clean(s, m)
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, err := base64.RawStdEncoding.Decode(out, clean)
-	if err != nil {
-		m.warn(WarnBadBase64)
-	}
-	return out[:n]
+	out := make([]byte, 0, base64.RawStdEncoding.DecodedLen(len(clean)))
+	b64Segments(clean, m, func(seg []byte) {
+		n0 := len(out)
+		out = out[:n0+base64.RawStdEncoding.DecodedLen(len(seg))]
+		n, err := base64.RawStdEncoding.Decode(out[n0:], seg)
+		if err != nil {
+			m.warn(WarnBadBase64)
+		}
+		out = out[:n0+n]
+	})
+	return out
 }
 
 // b64Size is the decoded size of base64 content without decoding it.
 func b64Size(s string, m *Message) int64 {
-	n := 0
+	var n int64
+	seg := 0
 	bad := false
+	end := func() {
+		if seg%4 == 1 {
+			seg--
+			bad = true
+		}
+		n += int64(seg) * 6 / 8
+		seg = 0
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '+', c == '/':
-			n++
-		case c == ' ', c == '\t', c == '\r', c == '\n', c == '=':
+			seg++
+		case c == '=':
+			end()
+		case c == ' ', c == '\t', c == '\r', c == '\n':
 		default:
 			bad = true
 		}
 	}
-	if n%4 == 1 {
-		n--
-		bad = true
-	}
+	end()
 	if bad {
 		m.warn(WarnBadBase64)
 	}
-	return int64(n) * 6 / 8
+	return n
 }
