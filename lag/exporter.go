@@ -15,7 +15,7 @@ import (
 // can be scraped into one Prometheus without clashing.
 type Exporter struct {
 	m      *Measurer
-	groups []string // empty: every consumer group
+	groups func(context.Context) ([]string, error)
 	tr     Tracker
 
 	mu      sync.Mutex
@@ -36,8 +36,8 @@ type Exporter struct {
 // empty), judging status over window samples.
 func NewExporter(m *Measurer, groups []string, window int) *Exporter {
 	pl := []string{"group", "topic", "partition"}
-	return &Exporter{
-		m: m, groups: groups, tr: Tracker{Window: window},
+	e := &Exporter{
+		m: m, tr: Tracker{Window: window},
 		polls: prometheus.NewCounter(prometheus.CounterOpts{Name: "triage_lag_polls_total",
 			Help: "Lag measurements attempted."}),
 		errs: prometheus.NewCounter(prometheus.CounterOpts{Name: "triage_lag_poll_errors_total",
@@ -50,19 +50,27 @@ func NewExporter(m *Measurer, groups []string, window int) *Exporter {
 		members: prometheus.NewDesc("triage_group_members", "Members in the consumer group.", []string{"group"}, nil),
 		lastTS:  prometheus.NewDesc("triage_lag_last_poll_timestamp_seconds", "Unix time of the last successful measurement.", nil, nil),
 	}
+	e.SetGroups(func(ctx context.Context) ([]string, error) {
+		if len(groups) > 0 {
+			return groups, nil
+		}
+		return m.ConsumerGroups(ctx)
+	})
+	return e
 }
+
+// SetGroups replaces how each poll chooses its groups (for example every
+// group with a name prefix). Call it before the first Poll.
+func (e *Exporter) SetGroups(fn func(context.Context) ([]string, error)) { e.groups = fn }
 
 // Poll measures once, updates the exported values and returns the groups
 // with their status.
 func (e *Exporter) Poll(ctx context.Context) ([]Group, error) {
 	e.polls.Inc()
-	groups := e.groups
-	if len(groups) == 0 {
-		var err error
-		if groups, err = e.m.ConsumerGroups(ctx); err != nil {
-			e.errs.Inc()
-			return nil, err
-		}
+	groups, err := e.groups(ctx)
+	if err != nil {
+		e.errs.Inc()
+		return nil, err
 	}
 	gs, err := e.m.Measure(ctx, groups...)
 	if err != nil {
