@@ -37,12 +37,12 @@ const (
 type Category int
 
 const (
-	CategoryPayment    Category = iota // card numbers
-	CategoryGovID                      // national identifiers
-	CategoryContact                    // emails, phones
-	CategoryFinancial                  // bank accounts
-	CategoryNetwork                    // IP addresses
-	CategoryIdentity                   // names and street addresses
+	CategoryPayment   Category = iota // card numbers
+	CategoryGovID                     // national identifiers
+	CategoryContact                   // emails, phones
+	CategoryFinancial                 // bank accounts
+	CategoryNetwork                   // IP addresses
+	CategoryIdentity                  // names and street addresses
 )
 
 var categories = map[string]Category{
