@@ -3,6 +3,7 @@ package regions
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -50,6 +51,59 @@ type Policy struct {
 	// OutputTopic and DLQTopic override the configured templates.
 	OutputTopic string
 	DLQTopic    string
+	// StateRetentionDays bounds how long state about an email (dedup
+	// marks, participant index) is kept; 0 means RetentionDays. It may be
+	// shorter than RetentionDays, never longer.
+	StateRetentionDays int
+	// CleanupPolicy is the cleanup.policy region topics must have; ""
+	// means "delete". Compaction would keep the last record per key
+	// forever, which no retention-bound framework allows.
+	CleanupPolicy string
+}
+
+// CleanupDelete is the cleanup.policy every region topic gets by default.
+const CleanupDelete = "delete"
+
+// RetentionMillis is RetentionDays in milliseconds: the retention.ms the
+// region's output and DLQ topics must not exceed.
+func (p *Policy) RetentionMillis() int64 {
+	return int64(p.RetentionDays) * 24 * 60 * 60 * 1000
+}
+
+// StateRetention is how long state about an email may be kept.
+func (p *Policy) StateRetention() time.Duration {
+	if p.StateRetentionDays > 0 {
+		return time.Duration(p.StateRetentionDays) * 24 * time.Hour
+	}
+	return p.Retention()
+}
+
+// ExpectedCleanupPolicy is CleanupPolicy with its default applied.
+func (p *Policy) ExpectedCleanupPolicy() string {
+	if p.CleanupPolicy == "" {
+		return CleanupDelete
+	}
+	return p.CleanupPolicy
+}
+
+// TopicConfigs returns the topic configs region output and DLQ topics are
+// created with (retention.ms, cleanup.policy), in the form kadm's
+// CreateTopics takes.
+func (p *Policy) TopicConfigs() map[string]*string {
+	ms := strconv.FormatInt(p.RetentionMillis(), 10)
+	cp := p.ExpectedCleanupPolicy()
+	return map[string]*string{"retention.ms": &ms, "cleanup.policy": &cp}
+}
+
+// IsSensitive reports whether typ counts as sensitive/special category in
+// this region.
+func (p *Policy) IsSensitive(typ string) bool {
+	for _, t := range p.SensitiveTypes {
+		if t == typ {
+			return true
+		}
+	}
+	return false
 }
 
 // Retention returns RetentionDays as a duration.
@@ -164,6 +218,12 @@ func New(opts Options) (*Registry, error) {
 		if LevelRank(p.RedactionLevel) < 0 {
 			errs = append(errs, fmt.Sprintf("regions.%s.redaction_level: %q is not basic, standard or strict", name, p.RedactionLevel))
 		}
+		if p.StateRetentionDays < 0 || p.StateRetentionDays > p.RetentionDays {
+			errs = append(errs, fmt.Sprintf("regions.%s.state_retention_days: %d must be between 0 and retention_days (%d)", name, p.StateRetentionDays, p.RetentionDays))
+		}
+		if p.CleanupPolicy != "" && p.CleanupPolicy != CleanupDelete {
+			errs = append(errs, fmt.Sprintf("regions.%s.cleanup_policy: %q is not delete (compacted topics never expire data)", name, p.CleanupPolicy))
+		}
 		for _, d := range p.Domains {
 			r.domainRegion[strings.ToLower(strings.TrimPrefix(d, "."))] = name
 		}
@@ -216,6 +276,12 @@ func overlay(dst, src *Policy) {
 	}
 	if src.DLQTopic != "" {
 		dst.DLQTopic = src.DLQTopic
+	}
+	if src.StateRetentionDays != 0 {
+		dst.StateRetentionDays = src.StateRetentionDays
+	}
+	if src.CleanupPolicy != "" {
+		dst.CleanupPolicy = src.CleanupPolicy
 	}
 }
 
