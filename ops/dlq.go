@@ -13,26 +13,29 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/triage-dev/triage/stream"
 )
 
-// Headers the processor puts on a dead letter (the stream package writes
-// them; these names are the contract between the two).
+// Headers the processor puts on a dead letter. They are the stream
+// package's constants, so the writer and this reader cannot drift apart.
 const (
-	HeaderErrorClass        = "triage-error-class"
-	HeaderErrorStage        = "triage-error-stage"
-	HeaderErrorReason       = "triage-error-reason"
-	HeaderErrorMessage      = "triage-error-message"
-	HeaderOriginalTopic     = "triage-original-topic"
-	HeaderOriginalPartition = "triage-original-partition"
-	HeaderOriginalOffset    = "triage-original-offset"
-	HeaderAttempts          = "triage-attempts"
-	HeaderFirstFailure      = "triage-first-failure" // RFC 3339
-	HeaderRegion            = "triage-region"
+	HeaderErrorClass        = stream.HeaderErrorClass
+	HeaderErrorStage        = stream.HeaderErrorStage
+	HeaderErrorReason       = stream.HeaderErrorReason
+	HeaderErrorMessage      = stream.HeaderErrorMessage
+	HeaderOriginalTopic     = stream.HeaderOrigTopic
+	HeaderOriginalPartition = stream.HeaderOrigPartition
+	HeaderOriginalOffset    = stream.HeaderOrigOffset
+	HeaderAttempts          = stream.HeaderAttempts
+	HeaderFirstFailure      = stream.HeaderFirstFailure // RFC 3339; kept across redrives
+	HeaderRegionResolved    = stream.HeaderRegion       // region the processor resolved
+	HeaderRegionHint        = stream.RegionHeader       // the producer's region hint
 	// HeaderRedriveCount counts how many times a record was re-injected
-	// from a DLQ. Redrive increments it; the processor must copy the input
-	// record's headers onto any dead letter it writes so the count
-	// survives a second failure.
-	HeaderRedriveCount = "triage-redrive-count"
+	// from a DLQ. Redrive increments it; the processor copies it from the
+	// input record onto any dead letter it writes, so the count survives
+	// a second failure.
+	HeaderRedriveCount = stream.HeaderRedriveCount
 	// HeaderRedrivenFrom names the dead letter a redriven record came from
 	// ("topic/partition/offset"), for tracing a record through redrives.
 	HeaderRedrivenFrom = "triage-redriven-from"
@@ -81,8 +84,12 @@ func decodeDeadLetter(r *kgo.Record) DeadLetter {
 			d.Reason = v
 		case HeaderErrorMessage:
 			d.Message = v
-		case HeaderRegion:
+		case HeaderRegionResolved:
 			d.Region = v
+		case HeaderRegionHint:
+			if d.Region == "" {
+				d.Region = v
+			}
 		case HeaderOriginalTopic:
 			d.OriginalTopic = v
 		case HeaderOriginalPartition:
@@ -326,7 +333,7 @@ func redriveRecord(d *DeadLetter, topic string) *kgo.Record {
 	for _, h := range d.Headers {
 		switch {
 		case strings.HasPrefix(h.Key, "triage-error-"), strings.HasPrefix(h.Key, "triage-original-"),
-			h.Key == HeaderAttempts, h.Key == HeaderRedriveCount, h.Key == HeaderRedrivenFrom:
+			h.Key == HeaderAttempts, h.Key == HeaderRegionResolved, h.Key == HeaderRedriveCount, h.Key == HeaderRedrivenFrom:
 			continue
 		}
 		hs = append(hs, h)

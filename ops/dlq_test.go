@@ -27,7 +27,7 @@ func (l letter) record() *kgo.Record {
 	r := &kgo.Record{Topic: dlqTopic, Key: l.key, Value: l.value, Timestamp: l.ts}
 	for _, k := range []string{ops.HeaderErrorClass, ops.HeaderErrorStage, ops.HeaderErrorReason, ops.HeaderErrorMessage,
 		ops.HeaderOriginalTopic, ops.HeaderOriginalPartition, ops.HeaderOriginalOffset, ops.HeaderAttempts,
-		ops.HeaderFirstFailure, ops.HeaderRegion, ops.HeaderRedriveCount, "x-client"} {
+		ops.HeaderFirstFailure, ops.HeaderRegionResolved, ops.HeaderRedriveCount, "x-client"} {
 		if v, ok := l.headers[k]; ok {
 			r.Headers = append(r.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
 		}
@@ -40,7 +40,7 @@ func poison(stage, reason, redrives string, ts time.Time) letter {
 		ops.HeaderErrorClass: "permanent", ops.HeaderErrorStage: stage, ops.HeaderErrorReason: reason,
 		ops.HeaderErrorMessage: "stage failed", ops.HeaderOriginalTopic: inTopic, ops.HeaderOriginalPartition: "1",
 		ops.HeaderOriginalOffset: "5", ops.HeaderAttempts: "3", ops.HeaderFirstFailure: ts.Format(time.RFC3339),
-		ops.HeaderRegion: "eu-west-1", "x-client": "alice@example.com",
+		ops.HeaderRegionResolved: "eu-west-1", "x-client": "alice@example.com",
 	}
 	if redrives != "" {
 		h[ops.HeaderRedriveCount] = redrives

@@ -37,7 +37,7 @@ const (
 	// StateBypass reprocesses everything in the window: the processor must
 	// run with the dedup stage disabled for the duration of the replay. The
 	// tool does not write any marker; it prints the exact `triage run`
-	// command (with --dedup=false) to use, because a marker a processor
+	// command (with --no-dedup) to use, because a marker a processor
 	// might not read would give a false sense of safety.
 	StateBypass = "bypass"
 )
@@ -493,8 +493,8 @@ func WritePlan(w io.Writer, plan *Plan, brokers string) {
 	switch req.State {
 	case StateBypass:
 		fmt.Fprintln(w, "state: bypass - the dedup stage must be off while the group reprocesses the window; start it with:")
-		fmt.Fprintf(w, "  %s --dedup=false\n", run)
-		fmt.Fprintln(w, "  and restart it without --dedup=false once 'triage lag' shows the group caught up")
+		fmt.Fprintf(w, "  %s --no-dedup\n", run)
+		fmt.Fprintln(w, "  and restart it without --no-dedup once 'triage lag' shows the group caught up")
 	default:
 		fmt.Fprintln(w, "state: keep - emails already in the dedup state are skipped; start the group with:")
 		fmt.Fprintf(w, "  %s\n", run)

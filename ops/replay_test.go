@@ -279,3 +279,32 @@ func TestWatchReplayReportsProgress(t *testing.T) {
 		t.Fatalf("processor saw %d records, want %d", seen, 2*(perPart-4))
 	}
 }
+
+func TestWritePlanGuidance(t *testing.T) {
+	_, _, adm := replayCluster(t)
+	tests := []struct {
+		name string
+		req  ops.ReplayRequest
+		want []string
+	}{
+		{"keep", ops.ReplayRequest{Group: liveGroup, ShiftBy: i64(-2)}, []string{"state: keep", "triage run --brokers b:9092 --group triage\n", "total records to reprocess: 4"}},
+		{"bypass", ops.ReplayRequest{Group: liveGroup, ShiftBy: i64(-2), State: ops.StateBypass}, []string{"state: bypass", "--group triage --no-dedup"}},
+		{"blue/green", ops.ReplayRequest{Group: liveGroup, NewGroup: "triage-v2", OutputSuffix: "v2", ToOffset: i64(0)}, []string{"into new group triage-v2", "--group triage-v2 --output-suffix v2", "new group starts with empty dedup state"}},
+		{"window", ops.ReplayRequest{Group: liveGroup, From: t0, To: t0.Add(time.Minute)}, []string{"window", "cannot stop at --to"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := ops.PlanReplay(context.Background(), adm, tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			ops.WritePlan(&b, plan, "b:9092")
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("plan output lacks %q:\n%s", w, b.String())
+				}
+			}
+		})
+	}
+}
