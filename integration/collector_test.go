@@ -237,5 +237,5 @@ func (c *collector) verifyExactlyOnce(t testing.TB, want []testEmail) {
 	if c.dlq > 0 {
 		t.Errorf("%d records dead-lettered; the generated emails are all valid", c.dlq)
 	}
-	t.Logf("exactly-once: %d emails, %d committed output records", len(want), len(c.bySource))
+	t.Logf("exactly-once check: %d emails, %d distinct input records in committed output", len(want), len(c.bySource))
 }
