@@ -200,8 +200,10 @@ func (p *Processor) runALO(ctx context.Context) error {
 			bo.reset()
 			p.reportLag(fetches)
 		} else {
-			// Rewind to the committed offsets so the batch is redelivered.
-			cl.SetOffsets(cl.CommittedOffsets())
+			// Rewind to the first record of the batch in each partition so
+			// the batch is redelivered. (The committed offsets are not
+			// enough: a partition may have no commit yet.)
+			cl.SetOffsets(firstOffsets(recs))
 			bo.wait(ctx)
 		}
 	}
@@ -260,4 +262,21 @@ func (p *Processor) aloBatch(ctx context.Context, cl *kgo.Client, recs []*kgo.Re
 	p.o.Observer.Transaction("committed", time.Since(start))
 	p.afterCommit(out)
 	return true
+}
+
+// firstOffsets returns, per partition, the offset of the first record of
+// recs, for rewinding a failed batch.
+func firstOffsets(recs []*kgo.Record) map[string]map[int32]kgo.EpochOffset {
+	out := map[string]map[int32]kgo.EpochOffset{}
+	for _, r := range recs {
+		m := out[r.Topic]
+		if m == nil {
+			m = map[int32]kgo.EpochOffset{}
+			out[r.Topic] = m
+		}
+		if cur, ok := m[r.Partition]; !ok || r.Offset < cur.Offset {
+			m[r.Partition] = kgo.EpochOffset{Epoch: r.LeaderEpoch, Offset: r.Offset}
+		}
+	}
+	return out
 }
