@@ -12,7 +12,8 @@ import (
 
 // Model is a trained logistic-regression spam model.
 type Model struct {
-	w []float32 // 1<<Bits weights; index 0 is never special, bias is a feature
+	w    []float32 // 1<<Bits weights of the hashed features
+	bias float32   // intercept, kept outside the normalised features so short texts are not dominated by it
 }
 
 // Options tunes training. The zero value uses the defaults documented on
@@ -66,12 +67,13 @@ func Train(ex []Example, opt Options) *Model {
 	for i := range order {
 		order[i] = i
 	}
+	bias, bg2 := 0.0, 0.0
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x7269616765))
 	for ep := 0; ep < opt.Epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, k := range order {
 			e := &ex[k]
-			z := 0.0
+			z := bias
 			for _, i := range e.Idx {
 				z += w[i] * float64(e.Val)
 			}
@@ -80,6 +82,8 @@ func Train(ex []Example, opt Options) *Model {
 				y = 1
 			}
 			g := sigmoid(z) - y
+			bg2 += g * g
+			bias -= opt.Rate * g / (math.Sqrt(bg2) + 1e-8)
 			for _, i := range e.Idx {
 				gi := g*float64(e.Val) + opt.L2*w[i]
 				g2[i] += gi * gi
@@ -87,7 +91,7 @@ func Train(ex []Example, opt Options) *Model {
 			}
 		}
 	}
-	m := &Model{w: make([]float32, len(w))}
+	m := &Model{w: make([]float32, len(w)), bias: float32(bias)}
 	for i, x := range w {
 		m.w[i] = float32(x)
 	}
@@ -103,7 +107,7 @@ func (m *Model) Score(d Doc) float64 {
 }
 
 func (m *Model) scoreIdx(idx []uint32, v float32) float64 {
-	z := 0.0
+	z := float64(m.bias)
 	for _, i := range idx {
 		z += float64(m.w[i]) * float64(v)
 	}
@@ -113,14 +117,15 @@ func (m *Model) scoreIdx(idx []uint32, v float32) float64 {
 // ScoreExample scores a featurised document.
 func (m *Model) ScoreExample(e Example) float64 { return m.scoreIdx(e.Idx, e.Val) }
 
-const magic = "TMLR1"
+const magic = "TMLR2"
 
-// WriteTo serialises the model: magic, bits, then little-endian float32
-// weights.
+// WriteTo serialises the model: magic, bits, the bias, then little-endian
+// float32 weights.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
 	buf.WriteString(magic)
 	buf.WriteByte(Bits)
+	binary.Write(&buf, binary.LittleEndian, m.bias)
 	if err := binary.Write(&buf, binary.LittleEndian, m.w); err != nil {
 		return 0, fmt.Errorf("textmodel: encode: %w", err)
 	}
@@ -138,10 +143,11 @@ func Load(b []byte) (*Model, error) {
 		return nil, ErrBadModel
 	}
 	b = b[len(magic)+1:]
-	if len(b) != 4<<Bits {
+	if len(b) != 4+4<<Bits {
 		return nil, fmt.Errorf("%w: %d weight bytes", ErrBadModel, len(b))
 	}
-	m := &Model{w: make([]float32, 1<<Bits)}
+	m := &Model{w: make([]float32, 1<<Bits), bias: math.Float32frombits(binary.LittleEndian.Uint32(b))}
+	b = b[4:]
 	for i := range m.w {
 		m.w[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}

@@ -1,0 +1,291 @@
+package stages
+
+import (
+	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/triage-dev/triage/email"
+)
+
+func init() { register("summary", newSummary) }
+
+type summaryStage struct{ max int }
+
+func newSummary(cfg *Config) (Stage, error) {
+	return &summaryStage{max: cfg.Summary.MaxChars}, nil
+}
+
+func (s *summaryStage) Name() string { return "summary" }
+
+// Process builds an extractive summary.
+//
+// Privacy rule: the summary is built only from e.RedactedSubject and
+// e.RedactedBody. When the PII stage has not run (e.Redacted is false, for
+// example because it is disabled), no summary is produced at all rather
+// than falling back to raw text, which could leak personal data into the
+// output topic.
+func (s *summaryStage) Process(_ context.Context, e *email.Email) error {
+	if !e.Redacted {
+		e.Summary = ""
+		return nil
+	}
+	e.Summary = Summarize(e.RedactedSubject, e.RedactedBody, s.max)
+	return nil
+}
+
+// greetings open a message; a short first line that starts with one is
+// dropped. Lower-case; matched as a prefix of the line.
+var greetings = []string{
+	"hi", "hello", "hey", "dear", "good morning", "good afternoon", "good evening", "greetings", "all,", "team,",
+	"hola", "estimado", "estimada", "estimados", "buenos días", "buenas tardes", "querido", "querida",
+	"bonjour", "bonsoir", "salut", "cher", "chère", "madame", "monsieur",
+	"hallo", "liebe", "lieber", "sehr geehrte", "guten tag", "guten morgen", "moin", "servus",
+	"olá", "ola", "oi", "prezado", "prezada", "caro", "cara", "bom dia", "boa tarde",
+	"ciao", "buongiorno", "buonasera", "gentile", "gentili", "salve",
+	"beste", "hoi", "goedemorgen", "goedemiddag", "geachte",
+	"hej", "hejsan", "hallå", "god morgon",
+	"dzień dobry", "witam", "szanowny", "szanowna", "cześć",
+	"здравствуйте", "привет", "добрый день", "уважаемый", "уважаемая",
+	"こんにちは", "お疲れ様です", "お世話になっております", "いつもお世話になっております",
+	"您好", "你好", "尊敬的", "各位",
+	"مرحبا", "السلام عليكم", "عزيزي",
+}
+
+// closings start the sign-off; everything from such a line on is dropped.
+var closings = []string{
+	"best regards", "kind regards", "regards", "best,", "best wishes", "thanks,", "thank you,", "cheers", "sincerely", "sent from my",
+	"saludos", "atentamente", "un saludo", "cordialmente", "enviado desde",
+	"cordialement", "bien à vous", "bien cordialement", "salutations", "envoyé de",
+	"mit freundlichen grüßen", "viele grüße", "beste grüße", "freundliche grüße", "lg,", "gesendet von",
+	"atenciosamente", "cumprimentos", "abraços", "enviado do",
+	"cordiali saluti", "distinti saluti", "saluti", "inviato da",
+	"met vriendelijke groet", "groeten", "vriendelijke groet",
+	"med vänliga hälsningar", "vänliga hälsningar", "mvh",
+	"pozdrawiam", "z poważaniem",
+	"с уважением", "с наилучшими",
+	"よろしくお願いいたします", "よろしくお願いします", "以上、よろしく",
+	"此致", "祝好", "谢谢！", "顺祝",
+	"مع التحية", "مع أطيب",
+}
+
+// disclaimerCues mark legal boilerplate paragraphs, which are dropped.
+var disclaimerCues = []string{
+	"confidential", "intended recipient", "intended solely", "privileged", "disclaimer",
+	"confidencial", "destinatario", "confidentiel", "destinataire", "vertraulich", "empfänger",
+	"confidenziale", "destinatario", "vertrouwelijk", "konfidentiell", "poufn", "конфиденциал",
+	"機密", "秘密", "保密", "机密", "سري",
+}
+
+// Summarize returns an extractive summary of at most maxChars runes: the
+// first informative sentences of the new text (quotes, signature,
+// disclaimers and greeting removed), or the subject when the body has none.
+func Summarize(subject, body string, maxChars int) string {
+	text := cleanBody(capText(body, 16<<10))
+	sents := splitSentences(text)
+	var b strings.Builder
+	for _, s := range sents {
+		if b.Len() > 0 && utf8.RuneCountInString(b.String())+1+utf8.RuneCountInString(s) > maxChars {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+	}
+	out := b.String()
+	if out == "" {
+		out = strings.TrimSpace(stripSubjectPrefix(subject))
+	}
+	return cutWords(out, maxChars)
+}
+
+func stripSubjectPrefix(s string) string {
+	for {
+		l := strings.ToLower(strings.TrimSpace(s))
+		cut := false
+		for _, p := range []string{"re:", "fw:", "fwd:", "aw:", "wg:", "tr:", "rv:", "sv:", "vs:", "回复:", "答复:", "转发:"} {
+			if strings.HasPrefix(l, p) {
+				s = strings.TrimSpace(s)[len(p):]
+				cut = true
+				break
+			}
+		}
+		if !cut {
+			return s
+		}
+	}
+}
+
+// cleanBody removes quoted history, the signature and everything after a
+// sign-off, disclaimer paragraphs and a leading greeting line.
+func cleanBody(body string) string {
+	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
+	var kept []string
+	first := true
+	for _, raw := range lines {
+		l := strings.TrimSpace(raw)
+		ll := strings.ToLower(l)
+		if strings.HasPrefix(l, ">") {
+			continue
+		}
+		if raw == "-- " || l == "--" || l == "__" || isQuoteHeader(ll) {
+			break
+		}
+		if isClosing(ll) {
+			break
+		}
+		if l == "" {
+			kept = append(kept, "")
+			continue
+		}
+		if first {
+			first = false
+			if isGreeting(ll) {
+				continue
+			}
+		}
+		kept = append(kept, l)
+	}
+	// Paragraphs: drop disclaimers.
+	var paras []string
+	for _, p := range strings.Split(strings.Join(kept, "\n"), "\n\n") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if containsAny(strings.ToLower(p), disclaimerCues) && utf8.RuneCountInString(p) > 60 {
+			continue
+		}
+		paras = append(paras, strings.Join(strings.Fields(p), " "))
+	}
+	return strings.Join(paras, "\n")
+}
+
+// isQuoteHeader recognises "On <date>, X wrote:" and its translations, and
+// forwarded/original-message separators.
+func isQuoteHeader(l string) bool {
+	if strings.HasPrefix(l, "-----original message") || strings.HasPrefix(l, "-----ursprüngliche") || strings.HasPrefix(l, "---------- forwarded") || strings.HasPrefix(l, "-----mensaje original") || strings.HasPrefix(l, "-----message d'origine") {
+		return true
+	}
+	for _, w := range []string{" wrote:", " escribió:", " a écrit :", " a écrit:", " schrieb:", " escreveu:", " ha scritto:", " schreef:", " skrev:", " napisał:", " написал:", "のメッセージ:", "写道："} {
+		if strings.HasSuffix(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func isGreeting(l string) bool {
+	if utf8.RuneCountInString(l) > 60 {
+		return false
+	}
+	for _, g := range greetings {
+		if strings.HasPrefix(l, g) {
+			rest := l[len(g):]
+			r, _ := utf8.DecodeRuneInString(rest)
+			if rest == "" || !unicode.IsLetter(r) || hasNoSpaceLetter(g) {
+				// "Hi John," / "Hallo," / "Bonjour Marie" / "こんにちは" - but a
+				// greeting word inside a sentence ("Hier ist ...") is not one.
+				return strings.HasSuffix(l, ",") || strings.HasSuffix(l, "!") || strings.HasSuffix(l, ":") || strings.HasSuffix(l, "、") || strings.HasSuffix(l, "。") || len(strings.Fields(l)) <= 4
+			}
+		}
+	}
+	return false
+}
+
+func hasNoSpaceLetter(s string) bool {
+	for _, r := range s {
+		if r > 0x2E80 {
+			return true
+		}
+	}
+	return false
+}
+
+// splitSentences splits on . ! ? and their CJK forms followed by a space or
+// the end, and on line breaks between paragraphs.
+func splitSentences(text string) []string {
+	var out []string
+	for _, para := range strings.Split(text, "\n") {
+		start := 0
+		rs := []rune(para)
+		for i, r := range rs {
+			end := false
+			switch r {
+			case '。', '！', '？':
+				end = true
+			case '.', '!', '?':
+				end = i+1 == len(rs) || unicode.IsSpace(rs[i+1])
+			}
+			if end {
+				if s := strings.TrimSpace(string(rs[start : i+1])); s != "" {
+					out = append(out, s)
+				}
+				start = i + 1
+			}
+		}
+		if s := strings.TrimSpace(string(rs[start:])); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// cutWords returns s cut to at most max runes at a word boundary (or a rune
+// boundary for text without spaces), with "…" when something was cut.
+func cutWords(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	rs := []rune(s)
+	cut := max - 1
+	i := cut
+	for i > cut/2 && !unicode.IsSpace(rs[i]) {
+		i--
+	}
+	if i > cut/2 {
+		cut = i
+	}
+	return strings.TrimRightFunc(string(rs[:cut]), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
+}
+
+// isClosing: a short line that is, or starts, a sign-off ("Best regards,",
+// "Mit freundlichen Grüßen", "Saludos, Ana"). "Thanks, that works" is
+// content, so a closing must be the whole line or be followed by at most a
+// name.
+func isClosing(l string) bool {
+	if utf8.RuneCountInString(l) > 40 {
+		return false
+	}
+	bare := strings.TrimRight(l, " ,.!")
+	for _, c := range closings {
+		cb := strings.TrimRight(c, " ,.!")
+		if bare == cb {
+			return true
+		}
+		if strings.HasPrefix(l, c) && len(strings.Fields(l[len(c):])) <= 2 && !strings.HasPrefix(c, "thank") {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefixAny(s string, ps []string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(s string, ps []string) bool {
+	for _, p := range ps {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
