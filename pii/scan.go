@@ -52,7 +52,7 @@ type DetectOptions struct {
 
 // Detect returns the findings in text, ordered by Start, non-overlapping.
 func (d *Detector) Detect(text string, o DetectOptions) []Finding {
-	s := scanner{d: d, text: text, opts: &o}
+	s := &scanner{d: d, text: text, opts: &o}
 	s.run()
 	if o.Identity {
 		s.found = appendIdentity(text, s.found)
@@ -129,6 +129,11 @@ type scanner struct {
 	text  string
 	opts  *DetectOptions
 	found []Finding
+	// cl and buf are reused for every cluster: allocating them per anchor
+	// dominated the cost of a scan.
+	cl  cluster
+	sp  span
+	buf [64]byte
 }
 
 func (s *scanner) add(typ string, start, end int, score float64) {
@@ -157,9 +162,9 @@ func (s *scanner) run() {
 				for ws > 0 && isAlnum(t[ws-1]) {
 					ws--
 				}
-				var c cluster
-				c.build(t, ws)
-				if end := s.cluster(&c); end > next {
+				s.cl.n = 0
+				s.cl.build(t, ws)
+				if end := s.cluster(&s.cl); end > next {
 					next = end
 				}
 			}
@@ -316,6 +321,18 @@ func (s *scanner) makeSpan(c *cluster, i, j int, buf []byte) span {
 	return sp
 }
 
+// plausibleLen is the cheap filter in front of the recognizers: the
+// character counts some recognizer accepts (IPv4: four groups of at most
+// twelve digits; numeric ids: 9-19 digits; ids with letters: 8, 9 or 16
+// characters). Dates, amounts and short numbers stop here.
+func plausibleLen(nd, nl, groups int) bool {
+	if nl == 0 {
+		return (groups == 4 && nd <= 12) || (nd >= 9 && nd <= 19)
+	}
+	n := nd + nl
+	return n == 8 || n == 9 || n == 16
+}
+
 // recognizer checks one span; it returns the type and base score, or ok
 // false. Recognizers must be cheap: they run on every span of every cluster.
 type recognizer func(sp *span) (typ string, score float64, ok bool)
@@ -336,9 +353,9 @@ func (s *scanner) cluster(c *cluster) int {
 	// Resume after the last finding rather than after the cluster: words
 	// past it may start something the cluster's grouping hid (an IPv6
 	// address after an IPv4 one).
-	end := c.w[0].e
+	end := 0
 	var claimed [maxWords]bool
-	var buf [64]byte
+	buf := s.buf[:]
 	for i := 0; i < c.n; i++ {
 		if e, ok := s.iban(c.w[i].s); ok {
 			for k := i; k < c.n && c.w[k].s < e; k++ {
@@ -359,13 +376,26 @@ func (s *scanner) cluster(c *cluster) int {
 		if maxJ >= c.n {
 			maxJ = c.n - 1
 		}
+		nd, nl := 0, 0
+		for j := i; j <= maxJ; j++ {
+			nd += c.w[j].digits
+			nl += c.w[j].letters
+		}
 		for j := maxJ; j >= i; j-- {
-			sp := s.makeSpan(c, i, j, buf[:])
+			if j < maxJ {
+				nd -= c.w[j+1].digits
+				nl -= c.w[j+1].letters
+			}
+			if !plausibleLen(nd, nl, j-i+1) {
+				continue
+			}
+			s.sp = s.makeSpan(c, i, j, buf)
+			sp := &s.sp
 			if len(sp.norm) > len(buf) {
 				continue
 			}
 			for _, r := range spanRecognizers {
-				typ, score, ok := r(&sp)
+				typ, score, ok := r(sp)
 				if !ok {
 					continue
 				}
@@ -396,6 +426,9 @@ func (s *scanner) cluster(c *cluster) int {
 	}
 	if e := s.phones(c, claimed[:c.n]); e > end {
 		end = e
+	}
+	if end == 0 {
+		end = c.end()
 	}
 	return end
 }
