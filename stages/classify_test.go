@@ -44,8 +44,8 @@ var monday = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // a Monday
 func sample(lang, subject, body string, mod func(*email.Email)) *email.Email {
 	e := &email.Email{
 		Subject: subject, Body: body, Language: lang, Date: monday,
-		From:    email.Address{Address: "colleague@corp.example.com"},
-		To:      []email.Address{{Address: "me@corp.example.com"}},
+		From: email.Address{Address: "colleague@corp.example.com"},
+		To:   []email.Address{{Address: "me@corp.example.com"}},
 		Headers: map[string][]string{
 			"From":         {"colleague@corp.example.com"},
 			"To":           {"me@corp.example.com"},
