@@ -234,7 +234,14 @@ func encodedWord(s string) (looked bool, charset string, dec []byte, n int, ok b
 	}
 	encChar := s[q1+1] | 0x20
 	textStart := q1 + 3
-	end := strings.Index(s[textStart:], "?=")
+	// Encoded words are at most 75 characters (RFC 2047); allow generous
+	// slack but bound the search, or a header full of "=?" without "?="
+	// costs quadratic time.
+	win := s[textStart:]
+	if len(win) > 1024 {
+		win = win[:1024]
+	}
+	end := strings.Index(win, "?=")
 	if end < 0 {
 		return true, "", nil, 0, false
 	}

@@ -154,16 +154,17 @@ func moreHeaders(s string, pos int) bool {
 // unfold removes line breaks from a folded header value (RFC 5322 2.2.3:
 // the CRLF is removed, the whitespace after it stays).
 func unfold(v string) string {
-	var b strings.Builder
-	b.Grow(len(v))
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == '\r' || c == '\n' {
-			continue
+	b := make([]byte, 0, len(v))
+	for {
+		i := strings.IndexAny(v, "\r\n")
+		if i < 0 {
+			break
 		}
-		b.WriteByte(c)
+		b = append(b, v[:i]...)
+		v = v[i+1:]
 	}
-	return b.String()
+	b = append(b, v...)
+	return unsafeString(b)
 }
 
 // parseAddressList parses a tolerant address list: "Name <a@b>", bare

@@ -297,22 +297,22 @@ func blankAll(ss []string) bool {
 // normalizeNewlines turns CRLF and lone CR into LF, copying only when
 // there is a CR.
 func normalizeNewlines(s string) string {
-	if strings.IndexByte(s, '\r') < 0 {
+	i := strings.IndexByte(s, '\r')
+	if i < 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\r' {
-			if i+1 < len(s) && s[i+1] == '\n' {
-				continue
-			}
-			c = '\n'
+	b := make([]byte, 0, len(s))
+	for i >= 0 {
+		b = append(b, s[:i]...)
+		b = append(b, '\n')
+		s = s[i+1:]
+		if len(s) > 0 && s[0] == '\n' {
+			s = s[1:]
 		}
-		b.WriteByte(c)
+		i = strings.IndexByte(s, '\r')
 	}
-	return b.String()
+	b = append(b, s...)
+	return unsafeString(b)
 }
 
 // qpDecode decodes quoted-printable leniently: invalid escapes are kept

@@ -119,41 +119,58 @@ func isSigDelimiter(line string) bool {
 	return line == "-- " || line == "--" || line == "—" || line == "-- \u00a0"
 }
 
-// endsNewText reports whether line starts quoted or forwarded history.
-// rest is the text after the line, for patterns spanning two lines.
+// endsNewText reports whether line t starts quoted or forwarded history.
+// rest is the text after the line, for patterns spanning two lines. It
+// dispatches on the first byte so that ordinary lines cost a switch and a
+// couple of byte compares: it runs on every line of every message.
 func endsNewText(t, rest string) bool {
-	switch {
-	case strings.HasSuffix(t, "wrote:") || strings.HasSuffix(t, "写道：") || strings.HasSuffix(t, "写道:") ||
-		strings.HasSuffix(t, "のメッセージ:") || strings.HasSuffix(t, "書きました:") || strings.HasSuffix(t, "написал(а):") ||
-		strings.HasSuffix(t, "написал:") || strings.HasSuffix(t, "كتب:"):
+	last := t[len(t)-1]
+	if (last == ':' || last == 0x9a) && attributionSuffix(t) {
 		return true
-	case hasPrefixFold(t, "On ") && strings.HasSuffix(firstLine(rest), "wrote:"):
-		return true
-	case hasPrefixFold(t, "Am ") && strings.Contains(t, "schrieb"):
-		return true
-	case hasPrefixFold(t, "Le ") && strings.Contains(t, "a écrit"):
-		return true
-	case hasPrefixFold(t, "El ") && (strings.Contains(t, "escribió") || strings.HasSuffix(firstLine(rest), "escribió:")):
-		return true
-	case hasPrefixFold(t, "Em ") && strings.Contains(t, "escreveu"):
-		return true
-	case hasPrefixFold(t, "Il ") && strings.Contains(t, "ha scritto"):
-		return true
-	case hasPrefixFold(t, "Op ") && strings.Contains(t, "schreef"):
-		return true
-	case hasPrefixFold(t, "Den ") && strings.Contains(t, "skrev"):
-		return true
-	case hasPrefixFold(t, "W dniu ") && strings.Contains(t, "pisze"):
-		return true
-	case strings.HasPrefix(t, "---") && strings.HasSuffix(t, "---") && hasLetter(t):
+	}
+	switch t[0] | 0x20 {
+	case 'o':
+		return (hasPrefixFold(t, "On ") && strings.HasSuffix(firstLine(rest), "wrote:")) ||
+			(hasPrefixFold(t, "Op ") && strings.Contains(t, "schreef")) || fromHeaderAt(t) && sentHeaderWithin(rest, 4)
+	case 'a':
+		return (hasPrefixFold(t, "Am ") && strings.Contains(t, "schrieb")) || hasPrefixFold(t, "Anfang der weitergeleiteten")
+	case 'l':
+		return hasPrefixFold(t, "Le ") && strings.Contains(t, "a écrit")
+	case 'e':
+		return (hasPrefixFold(t, "El ") && (strings.Contains(t, "escribió") || strings.HasSuffix(firstLine(rest), "escribió:"))) ||
+			(hasPrefixFold(t, "Em ") && strings.Contains(t, "escreveu"))
+	case 'i':
+		return hasPrefixFold(t, "Il ") && strings.Contains(t, "ha scritto")
+	case 'd':
+		return (hasPrefixFold(t, "Den ") && strings.Contains(t, "skrev")) || fromHeaderAt(t) && sentHeaderWithin(rest, 4)
+	case 'w':
+		return hasPrefixFold(t, "W dniu ") && strings.Contains(t, "pisze")
+	case 'b':
+		return hasPrefixFold(t, "Begin forwarded message")
+	case '-':
 		// -----Original Message-----, ---------- Forwarded message ---------
-		return true
-	case hasPrefixFold(t, "Begin forwarded message") || hasPrefixFold(t, "Anfang der weitergeleiteten"):
-		return true
-	case strings.HasPrefix(t, "________________"):
-		return fromHeaderAt(firstLine(rest))
-	case fromHeaderAt(t):
-		return sentHeaderWithin(rest, 4)
+		return strings.HasPrefix(t, "---") && strings.HasSuffix(t, "---") && hasLetter(t)
+	case '_':
+		return strings.HasPrefix(t, "________________") && fromHeaderAt(firstLine(rest))
+	case 'f', 'v':
+		return fromHeaderAt(t) && sentHeaderWithin(rest, 4)
+	}
+	if t[0] >= 0x80 {
+		return fromHeaderAt(t) && sentHeaderWithin(rest, 4)
+	}
+	return false
+}
+
+var attributionSuffixes = []string{"wrote:", "写道：", "写道:", "のメッセージ:", "書きました:", "написал(а):", "написал:", "كتب:"}
+
+func attributionSuffix(t string) bool {
+	if len(t) > 300 {
+		return false
+	}
+	for _, s := range attributionSuffixes {
+		if strings.HasSuffix(t, s) {
+			return true
+		}
 	}
 	return false
 }
