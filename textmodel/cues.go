@@ -18,24 +18,41 @@ import (
 type CueSet struct {
 	words            map[string][]string // whole word -> concepts
 	stems            map[string][]string // prefix (>= 3 runes) -> concepts
-	phrase           []cuePhrase         // multi-word phrases, matched on the normalized text
+	phrase           map[string][]cueSeq // first word -> multi-word phrases starting with it
 	subs             []cuePhrase         // CJK substrings, matched on the raw lower-cased text
 	minStem, maxStem int
 }
 
 type cuePhrase struct{ s, concept string }
 
+// cueSeq is a multi-word phrase; a stem last word matches as a prefix.
+type cueSeq struct {
+	words   []string
+	stem    bool
+	concept string
+}
+
 // NewCueSet builds a matcher from concept -> phrases.
 func NewCueSet(concepts map[string][]string) *CueSet {
-	c := &CueSet{words: map[string][]string{}, stems: map[string][]string{}, minStem: 1 << 30}
+	c := &CueSet{words: map[string][]string{}, stems: map[string][]string{}, phrase: map[string][]cueSeq{}, minStem: 1 << 30}
 	for concept, phrases := range concepts {
 		for _, p := range phrases {
 			p = strings.ToLower(p)
+			if !hasNoSpaceScript(p) {
+				// Punctuation inside a phrase ("aujourd'hui", "no-reply")
+				// becomes a space, exactly as in the normalized text.
+				star := strings.HasSuffix(p, "*")
+				p = strings.TrimSpace(Normalize(strings.TrimSuffix(p, "*")).norm)
+				if star {
+					p += "*"
+				}
+			}
 			switch {
 			case hasNoSpaceScript(p):
 				c.subs = append(c.subs, cuePhrase{p, concept})
 			case strings.Contains(p, " "):
-				c.phrase = append(c.phrase, cuePhrase{" " + strings.TrimSuffix(p, "*") + suffixSpace(p), concept})
+				ws := strings.Fields(strings.TrimSuffix(p, "*"))
+				c.phrase[ws[0]] = append(c.phrase[ws[0]], cueSeq{words: ws, stem: strings.HasSuffix(p, "*"), concept: concept})
 			case strings.HasSuffix(p, "*"):
 				s := strings.TrimSuffix(p, "*")
 				c.stems[s] = append(c.stems[s], concept)
@@ -48,13 +65,6 @@ func NewCueSet(concepts map[string][]string) *CueSet {
 		}
 	}
 	return c
-}
-
-func suffixSpace(p string) string {
-	if strings.HasSuffix(p, "*") {
-		return ""
-	}
-	return " "
 }
 
 func hasNoSpaceScript(s string) bool {
@@ -115,22 +125,34 @@ func (c *CueSet) Match(t Text, fn func(concept string)) {
 			}
 		}
 	}
-	for _, w := range t.words {
+	for i, w := range t.words {
 		if cs, ok := c.words[w]; ok {
 			hit(cs)
 		}
+		for _, p := range c.phrase[w] {
+			if !seen[p.concept] && p.matchAt(t.words[i:]) {
+				hit([]string{p.concept})
+			}
+		}
 		if len(c.stems) > 0 && len(w) >= c.minStem {
-			rs := []rune(w)
-			for n := c.minStem; n <= c.maxStem && n <= len(rs); n++ {
-				if cs, ok := c.stems[string(rs[:n])]; ok {
+			// Prefixes at rune boundaries, by byte slicing: no allocation.
+			n := 0
+			for b := range w {
+				if n > c.maxStem {
+					break
+				}
+				if n >= c.minStem {
+					if cs, ok := c.stems[w[:b]]; ok {
+						hit(cs)
+					}
+				}
+				n++
+			}
+			if n >= c.minStem && n <= c.maxStem {
+				if cs, ok := c.stems[w]; ok {
 					hit(cs)
 				}
 			}
-		}
-	}
-	for _, p := range c.phrase {
-		if !seen[p.concept] && strings.Contains(t.norm, p.s) {
-			hit([]string{p.concept})
 		}
 	}
 	if t.cjk {
@@ -151,3 +173,19 @@ func (c *CueSet) Concepts(t Text) map[string]bool {
 
 // Words returns the whole words of t, lower-cased.
 func (t Text) Words() []string { return t.words }
+
+func (p cueSeq) matchAt(ws []string) bool {
+	if len(ws) < len(p.words) {
+		return false
+	}
+	last := len(p.words) - 1
+	for k, w := range p.words {
+		if k == last && p.stem {
+			return strings.HasPrefix(ws[k], w)
+		}
+		if ws[k] != w {
+			return false
+		}
+	}
+	return true
+}
