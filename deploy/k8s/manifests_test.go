@@ -51,8 +51,8 @@ func get(v any, path ...any) any {
 	return v
 }
 
-func list(v any) []any      { s, _ := v.([]any); return s }
-func str(v any) string      { s, _ := v.(string); return s }
+func list(v any) []any { s, _ := v.([]any); return s }
+func str(v any) string { s, _ := v.(string); return s }
 func dict(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
