@@ -48,7 +48,7 @@ func (p *Processor) runEOS(ctx context.Context) error {
 	var bo backoff
 	for {
 		p.o.Health.Beat()
-		fetches := sess.PollRecords(ctx, p.o.BatchMaxRecords)
+		fetches := pollBeat(ctx, func(c context.Context) kgo.Fetches { return sess.PollRecords(c, p.o.BatchMaxRecords) })
 		if fetches.IsClientClosed() || ctx.Err() != nil {
 			return nil
 		}
@@ -184,7 +184,7 @@ func (p *Processor) runALO(ctx context.Context) error {
 	var bo backoff
 	for {
 		p.o.Health.Beat()
-		fetches := cl.PollRecords(ctx, p.o.BatchMaxRecords)
+		fetches := pollBeat(ctx, func(c context.Context) kgo.Fetches { return cl.PollRecords(c, p.o.BatchMaxRecords) })
 		if fetches.IsClientClosed() || ctx.Err() != nil {
 			return nil
 		}
@@ -279,4 +279,12 @@ func firstOffsets(recs []*kgo.Record) map[string]map[int32]kgo.EpochOffset {
 		}
 	}
 	return out
+}
+
+// pollBeat polls with a bounded wait so the loop comes round (and beats
+// the liveness heartbeat) at least every two seconds when idle.
+func pollBeat(ctx context.Context, poll func(context.Context) kgo.Fetches) kgo.Fetches {
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return poll(pctx)
 }

@@ -245,8 +245,9 @@ func (p *Processor) emit(ctx context.Context, items []item, produce func(*kgo.Re
 		it := &items[i]
 		e := it.e
 		if it.err != nil {
+			// Stage errors are counted by the stage observer; only the
+			// routing decision is made here.
 			cls := stages.Classify(it.err)
-			p.o.Observer.Error(stageOr(it.err), cls.String())
 			if cls == stages.ClassRetry {
 				if out.retry == nil {
 					out.retry = it.err
@@ -471,7 +472,7 @@ func (b *backoff) reset() { b.d = 0 }
 
 func logFetchErrors(log *slog.Logger, fetches kgo.Fetches) {
 	fetches.EachError(func(t string, part int32, err error) {
-		if errors.Is(err, context.Canceled) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return
 		}
 		log.Warn("fetch error", "topic", t, "partition", part, "err", err)
