@@ -221,6 +221,11 @@ func itFiscalValid(c string) bool {
 	if !isMonth(c[8]) {
 		return false
 	}
+	// Birth day: 1-31 for men, 41-71 for women (day + 40).
+	day := omoDigit(c[9])*10 + omoDigit(c[10])
+	if day < 1 || (day > 31 && day < 41) || day > 71 {
+		return false
+	}
 	s := 0
 	for i := 0; i < 15; i++ {
 		x := c[i]
@@ -237,6 +242,19 @@ func itFiscalValid(c string) bool {
 		}
 	}
 	return c[15] == byte('A'+s%26)
+}
+
+// omoDigit decodes a digit or its omocodia letter.
+func omoDigit(x byte) int {
+	if x >= '0' && x <= '9' {
+		return int(x - '0')
+	}
+	for i, l := range []byte("LMNPQRSTUV") {
+		if l == x {
+			return i
+		}
+	}
+	return 0
 }
 
 func isOmocodia(x byte) bool {

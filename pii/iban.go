@@ -19,15 +19,15 @@ var ibanLengths = map[string]int{
 	"SN": 28, "TD": 27, "TG": 28,
 }
 
-// iban tries an IBAN starting at p: country code, two check digits, then
-// the BBAN either compact or in groups of four separated by single spaces
-// (or dashes), exactly as long as the country requires, passing mod-97.
+// iban tries an IBAN starting at p: country code, two check digits and the
+// BBAN, exactly as long as the country requires, passing mod-97. Single
+// spaces, dashes or dots may separate characters anywhere (people write
+// "ES 58 0049 ...", "NO07.8380.08.06006"): exact length plus mod-97 make
+// the grouping irrelevant to precision. Letters must be all upper or all
+// lower case.
 func (s *scanner) iban(p int) (int, bool) {
 	t := s.text
-	if p+15 > len(t) || !isLetter(t[p]) || !isLetter(t[p+1]) || !isDigit(t[p+2]) || !isDigit(t[p+3]) {
-		return 0, false
-	}
-	if p > 0 && isAlnum(t[p-1]) {
+	if p+2 > len(t) || !isLetter(t[p]) || !isLetter(t[p+1]) || (p > 0 && isAlnum(t[p-1])) {
 		return 0, false
 	}
 	cc := string([]byte{upper(t[p]), upper(t[p+1])})
@@ -37,21 +37,30 @@ func (s *scanner) iban(p int) (int, bool) {
 	}
 	var buf [34]byte
 	n, k := 0, p
+	lower, upperSeen := false, false
 	for n < want && k < len(t) {
 		c := t[k]
 		if isAlnum(c) {
+			if isLetter(c) {
+				if c >= 'a' {
+					lower = true
+				} else {
+					upperSeen = true
+				}
+			}
 			buf[n] = upper(c)
 			n++
 			k++
 			continue
 		}
-		if (c == ' ' || c == '-') && n > 0 && n%4 == 0 && k+1 < len(t) && isAlnum(t[k+1]) {
+		if (c == ' ' || c == '-' || c == '.') && n > 0 && k+1 < len(t) && isAlnum(t[k+1]) {
 			k++
 			continue
 		}
 		break
 	}
-	if n != want || (k < len(t) && isAlnum(t[k])) || !mod97(string(buf[:n])) {
+	if n != want || !isDigit(buf[2]) || !isDigit(buf[3]) || (lower && upperSeen) ||
+		(k < len(t) && isAlnum(t[k])) || !mod97(string(buf[:n])) {
 		return 0, false
 	}
 	s.add(IBAN, p, k, adjust(t, p, k, IBAN, 1.0))

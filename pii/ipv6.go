@@ -29,7 +29,13 @@ func (s *scanner) ipv6(i int) int {
 	}
 	run := t[a:b]
 	colons := strings.Count(run, ":")
-	if colons < 2 || (colons < 7 && !strings.Contains(run, "::")) {
+	// Full form has seven colons, or six before an embedded IPv4 address;
+	// anything shorter must be compressed.
+	full := 7
+	if strings.Contains(run, ".") {
+		full = 6
+	}
+	if colons < 2 || (colons < full && !strings.Contains(run, "::")) {
 		return 0
 	}
 	// A sentence full stop or a trailing colon (before a port) is not
@@ -63,4 +69,26 @@ func (s *scanner) ipv6(i int) int {
 	end = cidrEnd(t, end, 128)
 	s.add(IPAddress, a, end, adjust(t, a, end, IPAddress, 0.9))
 	return end
+}
+
+// unspecified tries the all-zeros address "::" at i, written on its own
+// ("src=:: dst=::1"): not touching letters, digits or more colons, so that
+// "std::cout" and ":::" are not addresses. It returns the end, or 0.
+func (s *scanner) unspecified(i int) int {
+	t := s.text
+	if i+1 >= len(t) || t[i+1] != ':' {
+		return 0
+	}
+	if i > 0 && (isAlnum(t[i-1]) || t[i-1] == ':' || t[i-1] == '_') {
+		return 0
+	}
+	e := i + 2
+	if e < len(t) && (isAlnum(t[e]) || t[e] == ':' || t[e] == '_') {
+		return 0
+	}
+	if e < len(t) && t[e] == '/' {
+		e = cidrEnd(t, e, 128)
+	}
+	s.add(IPAddress, i, e, adjust(t, i, e, IPAddress, 0.5))
+	return e
 }

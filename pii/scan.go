@@ -102,6 +102,7 @@ const (
 	clsOther = iota
 	clsDigit
 	clsAt
+	clsColon
 )
 
 var byteClass [256]uint8
@@ -111,6 +112,7 @@ func init() {
 		byteClass[c] = clsDigit
 	}
 	byteClass['@'] = clsAt
+	byteClass[':'] = clsColon
 }
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
@@ -149,6 +151,12 @@ func (s *scanner) run() {
 			i++
 		case clsAt:
 			if end := s.email(i); end > i {
+				i = end
+			} else {
+				i++
+			}
+		case clsColon:
+			if end := s.unspecified(i); end > i {
 				i = end
 			} else {
 				i++
@@ -357,6 +365,23 @@ func (s *scanner) cluster(c *cluster) int {
 	var claimed [maxWords]bool
 	buf := s.buf[:]
 	for i := 0; i < c.n; i++ {
+		// An IPv6 address inside a colon-joined cluster ("NAT64:
+		// 64:ff9b::198.51.100.1") must be tried before its IPv4 tail.
+		if i > 0 && c.w[i].digits > 0 && hasByte(s.text[c.w[i-1].e:c.w[i].s], ':') || i+1 < c.n && c.w[i].digits > 0 && hasByte(s.text[c.w[i].e:c.w[i+1].s], ':') {
+			d := c.w[i].s
+			for d < c.w[i].e && !isDigit(s.text[d]) {
+				d++
+			}
+			if e := s.ipv6(d); e > 0 {
+				for i+1 < c.n && c.w[i+1].s < e {
+					i++
+				}
+				if e > end {
+					end = e
+				}
+				continue
+			}
+		}
 		if e, ok := s.iban(c.w[i].s); ok {
 			for k := i; k < c.n && c.w[k].s < e; k++ {
 				claimed[k] = true
@@ -429,6 +454,14 @@ func (s *scanner) cluster(c *cluster) int {
 	}
 	if end == 0 {
 		end = c.end()
+		// A colon-joined cluster may hide an IPv6 address that starts
+		// inside it ("NAT64: 64:ff9b::..."): rescan from the next word.
+		for k := 0; k+1 < c.n; k++ {
+			if hasByte(s.text[c.w[k].e:c.w[k+1].s], ':') {
+				end = c.w[0].e
+				break
+			}
+		}
 	}
 	return end
 }
