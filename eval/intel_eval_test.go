@@ -188,4 +188,3 @@ func evalTicketSubjects(t *testing.T, det *langid.Detector, dir string) (ok, n i
 	}
 	return ok, n, times, per
 }
-
