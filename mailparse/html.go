@@ -21,6 +21,9 @@ type textWriter struct {
 	nl        int  // pending line breaks
 	space     bool // pending space
 	lineStart bool
+	// quote is the blockquote depth: lines inside get "> " prefixes so
+	// that NewText can drop quoted history from HTML-only replies.
+	quote int
 }
 
 func (t *textWriter) newline(n int) {
@@ -51,7 +54,11 @@ func (t *textWriter) text(s string, pre bool) {
 			}
 		}
 		t.flushNL()
-		if t.space && !t.lineStart {
+		if t.lineStart {
+			for q := 0; q < t.quote; q++ {
+				t.b.WriteString("> ")
+			}
+		} else if t.space {
 			t.b.WriteByte(' ')
 		}
 		t.space = false
@@ -122,6 +129,12 @@ func htmlToText(src string) (string, []email.Link) {
 				continue
 			case atom.Pre:
 				pre++
+			case atom.Blockquote:
+				if tt == html.StartTagToken {
+					t.newline(1)
+					t.quote++
+				}
+				continue
 			case atom.A:
 				inA = true
 				href = ""
@@ -171,6 +184,14 @@ func htmlToText(src string) (string, []email.Link) {
 				if pre > 0 {
 					pre--
 				}
+			case atom.Blockquote:
+				// The pending break is written before the next text, at
+				// the outer depth.
+				if t.quote > 0 {
+					t.newline(1)
+					t.quote--
+				}
+				continue
 			case atom.A:
 				if inA {
 					inA = false
@@ -199,7 +220,7 @@ func usableHref(h string) bool {
 func blockBreaks(a atom.Atom) int {
 	switch a {
 	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
-		atom.Blockquote, atom.Table, atom.Pre, atom.Ul, atom.Ol, atom.Hr:
+		atom.Table, atom.Pre, atom.Ul, atom.Ol, atom.Hr:
 		return 2
 	case atom.Div, atom.Tr, atom.Li, atom.Section, atom.Article, atom.Header,
 		atom.Footer, atom.Address, atom.Dl, atom.Dt, atom.Dd, atom.Center,

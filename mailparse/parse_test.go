@@ -278,6 +278,8 @@ func TestHTMLToText(t *testing.T) {
 			[]email.Link{{Href: "https://x.test", Text: "Log in"}}},
 		{"fragment and js skipped", `<a href="#x">a</a><a href="javascript:x()">b</a>`, "ab", nil},
 		{"unclosed tags", "<p>open <b>bold", "open bold", nil},
+		{"blockquote marks quotes", "<p>new</p><blockquote>old<br>older<blockquote>oldest</blockquote></blockquote><p>after</p>",
+			"new\n\n> old\n> older\n> > oldest\n\nafter", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
