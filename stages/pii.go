@@ -103,7 +103,12 @@ func (s *piiStage) Process(_ context.Context, e *email.Email) error {
 	for v, tok := range seen {
 		e.RedactedSubject = strings.ReplaceAll(e.RedactedSubject, v, tok)
 		e.RedactedBody = strings.ReplaceAll(e.RedactedBody, v, tok)
-		newText = strings.ReplaceAll(newText, v, tok)
+		if e.NewText != "" {
+			newText = strings.ReplaceAll(newText, v, tok)
+		}
+	}
+	if e.NewText == "" {
+		newText = e.RedactedBody
 	}
 
 	e.PII = e.PII[:0]
