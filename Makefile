@@ -41,8 +41,9 @@ tidy-check: ## fail when go.mod/go.sum are not tidy
 lint: vet fmt-check ## go vet, gofmt and staticcheck
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
 
-bench: ## micro-benchmarks plus the in-process pipeline benchmark
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+bench: build ## micro-benchmarks, then the in-process pipeline benchmark (see BENCHMARKS.md)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime=300ms -count=1 $(PKGS)
+	$(BIN) bench --duration 10s
 
 demo: ## run the real pipeline on an embedded broker with the bundled corpus
 	$(GO) run ./cmd/triage demo
