@@ -141,9 +141,10 @@ type cliSurface struct {
 }
 
 var (
-	reName  = regexp.MustCompile(`name:\s+"([a-z-]+)",`)
-	reFlag  = regexp.MustCompile(`fs\.[A-Za-z0-9]+\("([a-z][a-z0-9-]*)"`)
-	reShare = regexp.MustCompile(`(?:str|fs\.[A-Za-z]+)\("([a-z][a-z0-9-]*)"`)
+	reName   = regexp.MustCompile(`name:\s+"([a-z-]+)",`)
+	reFlag   = regexp.MustCompile(`fs\.[A-Za-z0-9]+\("([a-z][a-z0-9-]*)"`)
+	reHelper = regexp.MustCompile(`c\.run = ([A-Za-z0-9_]+)\(`)
+	reShare  = regexp.MustCompile(`(?:str|fs\.[A-Za-z]+)\("([a-z][a-z0-9-]*)"`)
 )
 
 func readCLI(t *testing.T) cliSurface {
@@ -157,6 +158,20 @@ func readCLI(t *testing.T) cliSurface {
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 	cs := cliSurface{commands: map[string]bool{}, flags: map[string]map[string]bool{}}
+	// Function bodies by name, for commands whose run is a helper
+	// (`c.run = runConfig(c)`).
+	bodies := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, chunk := range strings.Split(string(b), "\nfunc ")[1:] {
+			if i := strings.IndexByte(chunk, '('); i > 0 {
+				bodies[chunk[:i]] = chunk
+			}
+		}
+	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -176,6 +191,9 @@ func readCLI(t *testing.T) cliSurface {
 			}
 			name := m[1]
 			cs.commands[name] = true
+			if h := reHelper.FindStringSubmatch(part); h != nil {
+				part += bodies[h[1]]
+			}
 			fl := map[string]bool{"help": true}
 			for _, m := range reFlag.FindAllStringSubmatch(part, -1) {
 				fl[m[1]] = true
