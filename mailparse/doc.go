@@ -41,7 +41,17 @@
 //     mail clients mean: ISO-8859-1 is Windows-1252, GB2312 is GBK), then
 //     IANA, and memoized.
 //
-// The textproto package is still used for canonical header keys.
+// The textproto package is still used for canonical header keys. Buffers
+// built locally (unfolded values, CRLF-normalised text) become strings
+// without a second copy (unsafe.String); nothing aliases the caller's raw
+// bytes, so the caller may reuse them after Parse returns.
+//
+// Measured on the shared 2-core dev box (go test -bench BenchmarkParse):
+// a 5.5 KB single-part text/plain reply parses in about 15-19 µs with 43
+// allocations; a 5.6 KB multipart/alternative with quoted-printable HTML in
+// about 70-110 µs, most of it in the HTML tokenizer; a 130 KB message with
+// a 96 KB base64 attachment in about 0.3 ms (the attachment is counted, not
+// decoded).
 //
 // # New text
 //

@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/triage-dev/triage/email"
@@ -27,13 +30,16 @@ const (
 // email (id, dedup key, participant hashes) and resolves its region. It is
 // first in Order: every other stage reads what it fills.
 type parseStage struct {
-	secret   []byte
+	ids      *idHasher
 	regions  *regions.Registry
 	maxBytes int
 }
 
 func newParse(cfg *Config) (Stage, error) {
-	return &parseStage{secret: cfg.Secret, regions: cfg.Regions, maxBytes: cfg.Parse.MaxBytes}, nil
+	if len(cfg.Secret) == 0 || cfg.Regions == nil {
+		return nil, errors.New("parse: config without secret or regions (EnsureDefaults not called)")
+	}
+	return &parseStage{ids: newIDHasher(cfg.Secret), regions: cfg.Regions, maxBytes: cfg.Parse.MaxBytes}, nil
 }
 
 func (s *parseStage) Name() string { return "parse" }
@@ -78,9 +84,9 @@ func (s *parseStage) Process(_ context.Context, e *email.Email) error {
 		e.Warn(WarnMissingMessageID)
 		material = idFallbackMaterial(e, m.Headers)
 	}
-	e.ID = idHMAC(s.secret, "id", material, 16)
-	e.DedupKey = idHMAC(s.secret, "dedup", material, sha256.Size)
-	e.Participants = participantHashes(s.secret, e)
+	e.ID = s.ids.hex("id", material, 16)
+	e.DedupKey = s.ids.hex("dedup", material, sha256.Size)
+	e.Participants = participantHashes(s.ids, e)
 
 	res := s.regions.Resolve(e.RegionHint, e.Source.Topic, recipientDomainsOf(e))
 	e.Region = res.Region
@@ -100,7 +106,7 @@ func EmailID(secret []byte, messageID string) string {
 	if len(secret) == 0 {
 		secret = devSecret
 	}
-	return idHMAC(secret, "id", NormalizeMessageID(messageID), 16)
+	return newIDHasher(secret).hex("id", NormalizeMessageID(messageID), 16)
 }
 
 // NormalizeMessageID trims spaces and angle brackets and lower-cases the
@@ -136,29 +142,48 @@ func idFallbackMaterial(e *email.Email, h map[string][]string) string {
 	return e.From.Address + "\x00" + date + "\x00" + e.Subject + "\x00" + hex.EncodeToString(sum[:])
 }
 
-// idHMAC is HMAC-SHA256(secret, domain NUL material), truncated to n bytes
-// and hex encoded. The domain separates the uses of the one secret.
-func idHMAC(secret []byte, domain, material string, n int) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(domain))
-	mac.Write([]byte{0})
-	mac.Write([]byte(material))
-	sum := mac.Sum(nil)
+// idHasher computes HMAC-SHA256(secret, domain NUL material), truncated
+// and hex encoded; the domain separates the uses of the one secret. Keyed
+// hashes are pooled: hmac.New re-derives the key pads on every call, which
+// cost more than the parse of a small message.
+type idHasher struct{ pool sync.Pool }
+
+func newIDHasher(secret []byte) *idHasher {
+	key := append([]byte(nil), secret...)
+	h := &idHasher{}
+	h.pool.New = func() any { return hmac.New(sha256.New, key) }
+	return h
+}
+
+func (h *idHasher) hex(domain, material string, n int) string {
+	m := h.pool.Get().(hash.Hash)
+	m.Reset()
+	io.WriteString(m, domain)
+	m.Write([]byte{0})
+	io.WriteString(m, material)
+	var buf [sha256.Size]byte
+	sum := m.Sum(buf[:0])
+	h.pool.Put(m)
 	return hex.EncodeToString(sum[:n])
 }
 
 // participantHashes hashes the From, To and Cc addresses, deduplicated, in that
 // order.
-func participantHashes(secret []byte, e *email.Email) []string {
+func participantHashes(ids *idHasher, e *email.Email) []string {
 	var out []string
-	seen := map[string]bool{}
+	seen := make([]string, 0, 1+len(e.To)+len(e.Cc))
 	add := func(a email.Address) {
 		addr := strings.ToLower(a.Address)
-		if addr == "" || seen[addr] {
+		if addr == "" {
 			return
 		}
-		seen[addr] = true
-		out = append(out, idHMAC(secret, "addr", addr, 16))
+		for _, x := range seen {
+			if x == addr {
+				return
+			}
+		}
+		seen = append(seen, addr)
+		out = append(out, ids.hex("addr", addr, 16))
 	}
 	add(e.From)
 	for _, a := range e.To {
