@@ -129,7 +129,6 @@ func Parse(raw []byte, opts Options) (*Message, error) {
 	w.part(header(m.Headers), body, 0, "")
 	w.finish()
 
-	m.Flags.HasAttachments = false
 	for _, a := range m.Attachments {
 		if !a.Inline {
 			m.Flags.HasAttachments = true
