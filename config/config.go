@@ -132,6 +132,8 @@ type RegionPolicy struct {
 	Domains            []string `koanf:"domains"`
 	OutputTopic        string   `koanf:"output_topic"`
 	DLQTopic           string   `koanf:"dlq_topic"`
+	StateRetentionDays int      `koanf:"state_retention_days"`
+	CleanupPolicy      string   `koanf:"cleanup_policy"`
 }
 
 // Log configures slog.
@@ -513,6 +515,7 @@ func (c *Config) RegionRegistry() (*regions.Registry, error) {
 			RedactionLevel: r.RedactionLevel, Classification: r.Classification,
 			SensitiveTypes: r.SensitiveTypes, RestrictedHandling: r.RestrictedHandling,
 			Domains: r.Domains, OutputTopic: r.OutputTopic, DLQTopic: r.DLQTopic,
+			StateRetentionDays: r.StateRetentionDays, CleanupPolicy: r.CleanupPolicy,
 		})
 	}
 	return regions.New(opts)

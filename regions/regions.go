@@ -204,7 +204,10 @@ func New(opts Options) (*Registry, error) {
 			r.policies[p.Region] = &p
 		}
 	}
-	for name, p := range r.policies {
+	// Sorted, so that when two policies claim the same recipient domain
+	// the outcome is deterministic (first region name wins) and reported.
+	for _, name := range r.Names() {
+		p := r.policies[name]
 		if name == "" {
 			errs = append(errs, "regions: a policy has an empty region name")
 			continue
@@ -225,7 +228,12 @@ func New(opts Options) (*Registry, error) {
 			errs = append(errs, fmt.Sprintf("regions.%s.cleanup_policy: %q is not delete (compacted topics never expire data)", name, p.CleanupPolicy))
 		}
 		for _, d := range p.Domains {
-			r.domainRegion[strings.ToLower(strings.TrimPrefix(d, "."))] = name
+			d = strings.ToLower(strings.TrimPrefix(d, "."))
+			if prev, dup := r.domainRegion[d]; dup && prev != name {
+				errs = append(errs, fmt.Sprintf("regions.%s.domains: %q is already routed to %s", name, d, prev))
+				continue
+			}
+			r.domainRegion[d] = name
 		}
 	}
 	if _, ok := r.policies[r.defaultRegion]; !ok {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -86,12 +85,9 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, o Options, log *slog.Lo
 	return nil
 }
 
-// TopicConfigs returns the configs region topics are created with.
-func TopicConfigs(p *regions.Policy) map[string]*string {
-	ms := strconv.FormatInt(p.Retention().Milliseconds(), 10)
-	del := "delete"
-	return map[string]*string{"retention.ms": &ms, "cleanup.policy": &del}
-}
+// TopicConfigs returns the configs region topics are created with: the
+// policy's retention and cleanup policy.
+func TopicConfigs(p *regions.Policy) map[string]*string { return p.TopicConfigs() }
 
 func deref(s *string) string {
 	if s == nil {

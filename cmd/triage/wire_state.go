@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/triage-dev/triage/compliance"
 	"github.com/triage-dev/triage/config"
 	"github.com/triage-dev/triage/email"
 	"github.com/triage-dev/triage/stages"
@@ -19,4 +20,16 @@ func openState(c *config.Config, sc *stages.Config, log *slog.Logger) (stream.St
 }
 
 // complianceSignals returns the per-email compliance hook.
-func complianceSignals(sc *stages.Config) func(*email.Email) []stream.Violation { return nil }
+func complianceSignals(sc *stages.Config) func(*email.Email) []stream.Violation {
+	return func(e *email.Email) []stream.Violation {
+		vs := compliance.EmailSignals(e, sc.Regions.Policy(e.Region))
+		if len(vs) == 0 {
+			return nil
+		}
+		out := make([]stream.Violation, len(vs))
+		for i, v := range vs {
+			out[i] = stream.Violation{Framework: v.Framework, Rule: v.Rule}
+		}
+		return out
+	}
+}
