@@ -11,6 +11,23 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
+// Erasure topics. Requests carry only the subject's keyed hash (see
+// state.ErasureRequest); every processor instance reads every request,
+// because each holds the state of its own partitions. Audit records
+// (state.ErasureAudit) are written by each instance for what it erased.
+const (
+	ErasureTopic      = "emails.erasure"
+	ErasureAuditTopic = "emails.erasure.audit"
+)
+
+// ErasureTopicConfigs keep requests and audit records for 400 days: at
+// least the longest state retention, so an instance started later still
+// replays every request that could apply to a mark it restores.
+func ErasureTopicConfigs() map[string]*string {
+	s := func(v string) *string { return &v }
+	return map[string]*string{"cleanup.policy": s("delete"), "retention.ms": s("34560000000")}
+}
+
 // ChangelogTopic is the dedup state changelog's name for a consumer group.
 func ChangelogTopic(group string) string { return group + ".dedup-changelog" }
 
