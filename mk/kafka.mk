@@ -36,7 +36,7 @@ test-kafka: kcat-check build ## start Kafka, run the real-Kafka integration test
 	bootstrap=$$(KAFKA_PORT=$(KAFKA_PORT) $(KAFKA_SCRIPTS)/kafka-up.sh); \
 	echo "== Kafka at $$bootstrap"; \
 	TRIAGE_KAFKA_BROKERS=$$bootstrap \
-	TRIAGE_KAFKA_RESTART_CMD="env KAFKA_PORT=$(KAFKA_PORT) $(CURDIR)/$(KAFKA_SCRIPTS)/kafka-restart.sh" \
-	TRIAGE_BIN=$(abspath $(BIN)) \
+	INTEGRATION_KAFKA_RESTART_CMD="env KAFKA_PORT=$(KAFKA_PORT) $(CURDIR)/$(KAFKA_SCRIPTS)/kafka-restart.sh" \
+	INTEGRATION_TRIAGE_BIN=$(abspath $(BIN)) \
 	TRIAGE_REQUIRE_KAFKA=1 \
 	$(GO) test -count=1 -timeout $(KAFKA_TEST_TIMEOUT) -run '$(KAFKA_TEST_RUN)' -v $(KAFKA_TESTS)
