@@ -289,3 +289,33 @@ func (s *Store) erasureLogs() (map[string]erasureLog, error) {
 	}
 	return out, nil
 }
+
+// ErrBadErasureRequest wraps a request record that could not be parsed or
+// validated; EraseRecord still advances past it.
+var ErrBadErasureRequest = errors.New("state: bad erasure request")
+
+// EraseRecord applies one erasure-topic record: it parses the request,
+// erases (see Erase), records offset+1 as the partition's next position,
+// and returns the JSON audit record to produce in the same transaction. A
+// malformed request is skipped (its position still advances, so it is not
+// retried forever) and reported with ErrBadErasureRequest and no audit.
+func (s *Store) EraseRecord(partition int32, offset int64, value []byte) ([]byte, error) {
+	req, err := ParseErasureRequest(value)
+	if err != nil {
+		s.mu.Lock()
+		if offset+1 > s.erasurePos[partition] {
+			s.erasurePos[partition] = offset + 1
+		}
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w at %d/%d: %v", ErrBadErasureRequest, partition, offset, err)
+	}
+	req.Partition, req.Offset = partition, offset
+	res, err := s.Erase(req)
+	if err != nil {
+		return nil, err
+	}
+	a := res.Audit(req, s.now())
+	s.log.Info("erasure applied", "subject_hash", req.SubjectHash, "region", req.Region,
+		"marks", a.Marks, "tombstones", a.Tombstones, "partitions", len(a.Partitions))
+	return json.Marshal(a)
+}

@@ -81,6 +81,7 @@ type entry struct {
 var (
 	_ stages.DedupStore = (*Store)(nil)
 	_ stream.State      = (*Store)(nil)
+	_ stream.Eraser     = (*Store)(nil)
 )
 
 // Open opens (or creates) the store in opts.Dir. A store left by an unclean
