@@ -25,5 +25,5 @@ if pid="$(kafka_pid)"; then
 fi
 rm -f "$KAFKA_PID_FILE"
 if [ "$keep" = 0 ]; then
-  rm -rf "$TRIAGE_KAFKA_RUN"
+  rm -rf "$KAFKA_RUN_DIR"
 fi

@@ -47,23 +47,23 @@ if [ ! -f "$KAFKA_LIBS/.complete" ]; then
 fi
 
 # --- config and storage --------------------------------------------------
-mkdir -p "$TRIAGE_KAFKA_RUN"
+mkdir -p "$KAFKA_RUN_DIR"
 sed -e "s|@PORT@|$KAFKA_PORT|g" \
     -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
     -e "s|@LOG_DIR@|$KAFKA_DATA_DIR|g" \
-    "$KAFKA_SCRIPT_DIR/server.properties.in" >"$TRIAGE_KAFKA_RUN/server.properties"
-cp "$KAFKA_SCRIPT_DIR/log4j2.properties" "$TRIAGE_KAFKA_RUN/log4j2.properties"
+    "$KAFKA_SCRIPT_DIR/server.properties.in" >"$KAFKA_RUN_DIR/server.properties"
+cp "$KAFKA_SCRIPT_DIR/log4j2.properties" "$KAFKA_RUN_DIR/log4j2.properties"
 
 java_opts=(-cp "$KAFKA_LIBS/*" -Djava.awt.headless=true
-  -Dlog4j2.configurationFile="$TRIAGE_KAFKA_RUN/log4j2.properties"
+  -Dlog4j2.configurationFile="$KAFKA_RUN_DIR/log4j2.properties"
   -Dkafka.logs.file="$KAFKA_LOG_FILE")
 
 if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
   # A KRaft cluster id is 16 random bytes, base64url without padding.
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   if ! java -Xmx256m "${java_opts[@]}" kafka.tools.StorageTool format \
-      -t "$cluster_id" -c "$TRIAGE_KAFKA_RUN/server.properties" >"$TRIAGE_KAFKA_RUN/format.log" 2>&1; then
-    cat "$TRIAGE_KAFKA_RUN/format.log" >&2
+      -t "$cluster_id" -c "$KAFKA_RUN_DIR/server.properties" >"$KAFKA_RUN_DIR/format.log" 2>&1; then
+    cat "$KAFKA_RUN_DIR/format.log" >&2
     kafka_die "formatting the storage in $KAFKA_DATA_DIR failed"
   fi
 fi
@@ -73,17 +73,17 @@ fi
 # run does not kill it mid-write; kafka-down.sh stops it by pid.
 # shellcheck disable=SC2086
 setsid java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "${java_opts[@]}" \
-  kafka.Kafka "$TRIAGE_KAFKA_RUN/server.properties" \
-  >"$TRIAGE_KAFKA_RUN/stdout.log" 2>&1 </dev/null &
+  kafka.Kafka "$KAFKA_RUN_DIR/server.properties" \
+  >"$KAFKA_RUN_DIR/stdout.log" 2>&1 </dev/null &
 echo $! >"$KAFKA_PID_FILE"
 
 if ! (cd "$KAFKA_REPO_ROOT" && go run ./integration/cmd/kwait \
       -brokers "$KAFKA_BOOTSTRAP" -timeout "$KAFKA_START_TIMEOUT" -pid "$(cat "$KAFKA_PID_FILE")"); then
   echo "kafka: last lines of $KAFKA_LOG_FILE:" >&2
   tail -25 "$KAFKA_LOG_FILE" >&2 2>/dev/null || true
-  tail -10 "$TRIAGE_KAFKA_RUN/stdout.log" >&2 2>/dev/null || true
+  tail -10 "$KAFKA_RUN_DIR/stdout.log" >&2 2>/dev/null || true
   "$KAFKA_SCRIPT_DIR/kafka-down.sh" --keep-data >/dev/null 2>&1 || true
-  kafka_die "broker did not become ready on $KAFKA_BOOTSTRAP (run dir kept: $TRIAGE_KAFKA_RUN)"
+  kafka_die "broker did not become ready on $KAFKA_BOOTSTRAP (run dir kept: $KAFKA_RUN_DIR)"
 fi
 echo "kafka: Apache Kafka $KAFKA_VERSION ready (pid $(cat "$KAFKA_PID_FILE"), logs $KAFKA_LOG_FILE)" >&2
 echo "$KAFKA_BOOTSTRAP"
