@@ -454,6 +454,9 @@ func WriteRedrive(w io.Writer, outs []RedriveOutcome, execute bool) {
 	for _, k := range keys {
 		parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
 	}
+	if len(parts) == 0 {
+		parts = []string{"no dead letters selected"}
+	}
 	fmt.Fprintf(w, "summary: %s\n", strings.Join(parts, ", "))
 	if !execute && counts["redrive"] > 0 {
 		fmt.Fprintln(w, "dry run: nothing produced; add --execute to redrive")
