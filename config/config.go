@@ -288,7 +288,7 @@ func LoadEnv(path string, overrides map[string]any, environ func() []string) (*C
 			if !ok {
 				switch name {
 				// Variables read by other parts of the binary, not config keys.
-				case "TRIAGE_KAFKA_BROKERS_TEST", "TRIAGE_DATA", "TRIAGE_REQUIRE_KAFKA", "TRIAGE_KAFKA_CACHE", "TRIAGE_API_KEYS_FILE":
+				case "TRIAGE_CONFIG", "TRIAGE_DATA", "TRIAGE_REQUIRE_KAFKA", "TRIAGE_KAFKA_CACHE", "TRIAGE_API_KEYS_FILE":
 				default:
 					unknown = append(unknown, fmt.Sprintf("%s: environment variable matches no config key", name))
 				}
