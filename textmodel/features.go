@@ -77,13 +77,56 @@ func hash2(prefix, a, b string) uint32 {
 	return uint32(h>>20) & (1<<Bits - 1)
 }
 
+// FeatureSet selects optional feature groups on top of the base set
+// (subject and body words, body bigrams, links, sender-controlled headers).
+// A model records the set it was trained with and scores with the same.
+type FeatureSet uint8
+
+const (
+	// FeatStructure adds message-shape features: subject bigrams and
+	// capitals/punctuation share, URLs written in the text (domain tokens),
+	// link density, HTML with little text (image mail), charset declared
+	// ASCII but text that is not, money/exclamation/capitals density.
+	FeatStructure FeatureSet = 1 << iota
+	// FeatList adds mailing-list headers (List-Id, List-Unsubscribe,
+	// List-Post, Precedence, Mailing-List). Whether they help or teach
+	// "direct mail is spam" is decided by nested cross-validation
+	// (docs/intelligence.md), not by argument.
+	FeatList
+	// FeatHeaders adds which sender-written headers are present (an
+	// allow-list: mail-client and priority headers, never the transport
+	// trail or anything a filter added) and the values of the priority
+	// headers and the Date header's zone.
+	FeatHeaders
+)
+
+// senderHeaders are written by the sending software, so their presence
+// describes the sender, not the route the corpus took.
+var senderHeaders = []string{"X-Priority", "X-Msmail-Priority", "X-Mimeole", "Importance", "User-Agent", "Mime-Version", "X-Accept-Language", "Content-Language", "Disposition-Notification-To", "Thread-Index", "X-Mailer", "Organization", "Reply-To", "Cc", "Sender"}
+
+// DefaultSet is the feature set Featurise uses and `triage train` trains
+// with. It was chosen by cross-validation on the training corpus (see
+// docs/intelligence.md); the nested-CV evaluation re-selects it inside
+// every outer fold so the reported figure does not depend on this choice.
+const DefaultSet = FeatStructure | FeatHeaders
+
 // Features returns the sorted, de-duplicated feature indexes of d and the
-// value each carries (binary features, L2-normalised).
-func Features(d Doc) ([]uint32, float32) {
+// value each carries (binary features, L2-normalised) for DefaultSet.
+func Features(d Doc) ([]uint32, float32) { return FeaturesWith(d, DefaultSet) }
+
+// FeaturesWith is Features for an explicit feature set.
+func FeaturesWith(d Doc, set FeatureSet) ([]uint32, float32) {
 	f := make([]uint32, 0, 512)
 	add := func(p, t string) { f = append(f, hash(p, t)) }
 
-	tokens(d.Subject, 200, func(t string, _ bool) { add("s:", t) })
+	sprev := ""
+	tokens(d.Subject, 200, func(t string, _ bool) {
+		add("s:", t)
+		if set&FeatStructure != 0 && sprev != "" {
+			f = append(f, hash2("sb:", sprev, t))
+		}
+		sprev = t
+	})
 	prev := ""
 	n := 0
 	tokens(d.Body, maxBodyTokens, func(t string, caps bool) {
@@ -98,6 +141,44 @@ func Features(d Doc) ([]uint32, float32) {
 		n++
 	})
 	add("len:", bucket(n))
+	if set&FeatStructure != 0 {
+		structFeatures(d, n, add)
+	}
+	if set&FeatHeaders != 0 {
+		for _, h := range senderHeaders {
+			if v := first(d.Headers, h); v != "" {
+				add("hh:", h)
+				switch h {
+				case "X-Priority", "X-Msmail-Priority", "Importance":
+					add("hh:"+h+":", strings.ToLower(firstWord(v)))
+				case "User-Agent":
+					add("hh:ua:", strings.ToLower(firstWord(v)))
+				}
+			}
+		}
+		if v := first(d.Headers, "Date"); v != "" {
+			f := strings.Fields(v)
+			z := f[len(f)-1]
+			if len(z) == 5 && (z[0] == '+' || z[0] == '-') {
+				add("hh:tz:", z)
+			} else {
+				add("hh:tz:", "other")
+			}
+			if !strings.Contains(v, ",") {
+				add("hh:", "date_no_weekday")
+			}
+		}
+	}
+	if set&FeatList != 0 {
+		for _, h := range []string{"List-Id", "List-Unsubscribe", "List-Post", "List-Subscribe", "Mailing-List"} {
+			if first(d.Headers, h) != "" {
+				add("h:list:", h)
+			}
+		}
+		if v := first(d.Headers, "Precedence"); v != "" {
+			add("h:prec:", strings.ToLower(strings.TrimSpace(v)))
+		}
+	}
 
 	// Sender-controlled headers only (see the package doc).
 	if d.HTML {
@@ -386,4 +467,91 @@ func ReplyToMismatch(from email.Address, replyTo []email.Address) bool {
 		}
 	}
 	return false
+}
+
+// structFeatures adds the FeatStructure group: the shape of a message,
+// which spam varies less than its wording.
+func structFeatures(d Doc, words int, add func(p, t string)) {
+	letters, upper, bang := 0, 0, 0
+	nonASCII := false
+	for _, r := range d.Subject {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+		if r == '!' {
+			bang++
+		}
+		if r >= 0x80 {
+			nonASCII = true
+		}
+	}
+	if letters >= 6 {
+		add("st:subj_caps:", bucket(10*upper/letters))
+	}
+	if bang > 0 {
+		add("st:", "subj_bang")
+	}
+	if strings.ContainsAny(d.Subject, "$%") {
+		add("st:", "subj_money")
+	}
+	if nonASCII {
+		add("st:", "subj_nonascii")
+	}
+	if d.HTML && words < 40 {
+		// Mostly pictures: little readable text in an HTML mail.
+		add("st:", "html_little_text")
+	}
+	if words > 0 {
+		add("st:link_density:", bucket(100*len(d.Links)/words))
+	}
+	// URLs typed into the text (not anchors): their domains.
+	body := d.Body
+	if len(body) > 32<<10 {
+		body = body[:32<<10]
+	}
+	urls := 0
+	for i := 0; i < len(body) && urls < 20; {
+		j := strings.Index(body[i:], "http")
+		if j < 0 {
+			break
+		}
+		i += j
+		k := strings.IndexAny(body[i:], " \t\n\r\"'<>)")
+		if k < 0 {
+			k = len(body) - i
+		}
+		if host := linkHost(body[i : i+k]); host != "" {
+			add("bu:", registrable(host))
+			urls++
+		}
+		i += k
+	}
+	add("st:text_urls:", bucket(urls))
+	if cs := first(d.Headers, "Content-Type"); strings.Contains(strings.ToLower(cs), "us-ascii") {
+		for i := 0; i < len(d.Body); i++ {
+			if d.Body[i] >= 0x80 {
+				add("st:", "charset_mismatch")
+				break
+			}
+		}
+	}
+	caps, money, excl := 0, 0, 0
+	tokens(body, maxBodyTokens, func(t string, c bool) {
+		switch {
+		case c:
+			caps++
+		case t == "$" || t == "€" || t == "£":
+			money++
+		case t == "!":
+			excl++
+		}
+	})
+	if words > 0 {
+		add("st:caps_share:", bucket(100*caps/words))
+		add("st:money_share:", bucket(100*money/words))
+		add("st:excl_share:", bucket(100*excl/words))
+	}
 }

@@ -110,3 +110,40 @@ func BenchmarkScore(b *testing.B) {
 		m.Score(d)
 	}
 }
+
+func TestModelRecordsFeatureSet(t *testing.T) {
+	docs := []Doc{
+		{Subject: "WIN CASH NOW!!!", Body: "Click http://win.example.net/ now to claim $1000 FREE", HTML: true},
+		{Subject: "Re: build failure", Body: "The nightly build fails in the parser tests again, see the log."},
+	}
+	tests := []struct {
+		name string
+		set  FeatureSet
+	}{
+		{"base", 0},
+		{"structure+headers", FeatStructure | FeatHeaders},
+		{"all", FeatStructure | FeatHeaders | FeatList},
+	}
+	for _, tc := range tests {
+		m := Train(FeaturiseWith(docs, []bool{true, false}, tc.set), Options{Epochs: 3})
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(buf.Bytes())
+		if err != nil {
+			t.Fatalf("%s: load: %v", tc.name, err)
+		}
+		if got.Set() != tc.set {
+			t.Errorf("%s: set %d after load, want %d", tc.name, got.Set(), tc.set)
+		}
+		if a, b := m.Score(docs[0]), got.Score(docs[0]); a != b {
+			t.Errorf("%s: score %v after load, want %v", tc.name, b, a)
+		}
+		bad := buf.Bytes()
+		bad[len(magic)+1] = 0x80
+		if _, err := Load(bad); err == nil {
+			t.Errorf("%s: unknown feature set accepted", tc.name)
+		}
+	}
+}
