@@ -1,11 +1,15 @@
 package state
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/triage-dev/triage/email"
 	"github.com/triage-dev/triage/stages"
 )
 
@@ -93,4 +97,67 @@ func BenchmarkCommit500(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchEmail is a synthetic business email of typical size (about 1.5 KB).
+func benchEmail(id int) []byte {
+	body := strings.Repeat("Hello team, please find the quarterly figures attached and let me know "+
+		"if the meeting on Thursday still works for everyone. Call me at +1 415 555 0100. ", 8)
+	return []byte(fmt.Sprintf("From: Alice Example <alice@example.com>\r\nTo: bob@example.de, carol@example.fr\r\n"+
+		"Subject: Quarterly figures\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\nMessage-ID: <bench-%d@example.com>\r\n"+
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n\r\nBest regards,\r\nAlice\r\n", id, body))
+}
+
+// BenchmarkPipeline compares a full pass (a new email: every stage runs,
+// dedup misses) with the duplicate path (parse, dedup hit, stop) through
+// the real stages and a real store.
+func BenchmarkPipeline(b *testing.B) {
+	s := benchStore(b, 0)
+	built, err := stages.Build(&stages.Config{Dedup: s})
+	if err != nil {
+		// Another area's stage failing to build must not hide this
+		// figure; say which stages the full pass lacked.
+		b.Logf("full pipeline unavailable (%v); measuring without classify", err)
+		if built, err = stages.Build(&stages.Config{Dedup: s, Disabled: []string{"classify"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	names := make([]string, len(built))
+	for i, st := range built {
+		names[i] = st.Name()
+	}
+	b.Logf("stages: %v", names)
+	p := stages.NewPipeline(built, nil)
+	ctx := context.Background()
+	run := func(raw []byte, part int32) *email.Email {
+		e := &email.Email{Raw: raw, Source: email.Source{Topic: "emails.raw", Partition: part, Offset: 1}}
+		if err := p.Run(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		return e
+	}
+	b.Run("full", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if e := run(benchEmail(i), 0); e.Duplicate {
+				b.Fatal("unexpected duplicate")
+			}
+			if i%500 == 499 {
+				b.StopTimer()
+				s.TakePending()
+				s.Commit(nil)
+				b.StartTimer()
+			}
+		}
+	})
+	dup := benchEmail(-1)
+	run(dup, 1)
+	s.TakePending()
+	s.Commit(nil)
+	b.Run("duplicate", func(b *testing.B) {
+		for b.Loop() {
+			if e := run(dup, 1); !e.Duplicate {
+				b.Fatal("want duplicate")
+			}
+		}
+	})
 }
