@@ -142,7 +142,7 @@ func (f *DLQFilter) match(d *DeadLetter) bool {
 //
 // idle bounds how long to wait for more data when a partition's remaining
 // offsets are only transaction markers (which a read_committed consumer
-// never sees as records); 0 uses 2s.
+// never sees as records); 0 uses 2s. The first poll waits at least 10s.
 func ReadDLQ(ctx context.Context, clientOpts []kgo.Opt, topic string, f DLQFilter, idle time.Duration) ([]DeadLetter, error) {
 	if idle <= 0 {
 		idle = 2 * time.Second
@@ -192,6 +192,10 @@ func ReadDLQ(ctx context.Context, clientOpts []kgo.Opt, topic string, f DLQFilte
 	opts := append(append([]kgo.Opt{}, clientOpts...),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: starts}),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// The broker answers a fetch with nothing to return after at most
+		// this long, so an empty poll means "only markers left", not
+		// "the broker is still waiting for data".
+		kgo.FetchMaxWait(250*time.Millisecond),
 	)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
@@ -200,8 +204,12 @@ func ReadDLQ(ctx context.Context, clientOpts []kgo.Opt, topic string, f DLQFilte
 	defer cl.Close()
 
 	var out []DeadLetter
+	// The first poll also pays for metadata and offset lookups, so it
+	// gets longer than the idle wait.
+	wait := max(idle, 10*time.Second)
 	for len(remaining) > 0 {
-		pctx, cancel := context.WithTimeout(ctx, idle)
+		pctx, cancel := context.WithTimeout(ctx, wait)
+		wait = idle
 		fs := cl.PollFetches(pctx)
 		cancel()
 		if ctx.Err() != nil {
