@@ -18,6 +18,13 @@ var priorityCues = map[string][]string{
 	"incident":          {"outage", "is down", "are down", "went down", "server down", "site down", "downtime", "incident", "breach", "security incident", "compromised", "hacked", "ransomware", "data loss", "service disruption", "production down", "caída", "interrupción", "incidente", "brecha", "panne", "interruption", "incident", "faille", "piraté", "ausfall", "störung", "sicherheitsvorfall", "datenleck", "gehackt", "queda", "interrupção", "violação", "invadido", "interruzione", "disservizio", "violazione", "storing", "uitval", "datalek", "avbrott", "intrång", "awaria", "włamanie", "сбой", "авария", "взлом", "утечка", "障害", "停止", "不正アクセス", "漏洩", "宕机", "中断", "故障", "泄露", "入侵", "انقطاع", "اختراق"},
 	"blocker":           {"blocked", "blocking", "cannot work", "can't work", "bloqueado", "no podemos trabajar", "bloqué", "blockiert", "bloccato", "geblokkeerd", "blockerad", "zablokowan*", "заблокирован*", "ブロック", "阻塞"},
 	"overdue":           {"overdue", "past due", "final notice", "vencida", "último aviso", "dernier rappel", "impayé", "mahnung", "letzte mahnung", "em atraso", "último aviso", "sollecito", "scaduta", "aanmaning", "påminnelse", "wezwanie do zapłaty", "просрочен*", "督促", "催款"},
+	// impact: the problem reaches beyond one person or touches production,
+	// money or data. Written from general support practice (severity is
+	// scope x urgency), not from any evaluation data.
+	"impact": {"all users", "all our users", "all customers", "our customers", "many users", "several users", "multiple users", "entire team", "whole team", "whole company", "production", "in production", "live site", "revenue", "data loss", "lost data", "security", "vulnerability", "affecting", "affects all", "business critical", "mission critical", "todos los usuarios", "nuestros clientes", "varios usuarios", "producción", "pérdida de datos", "seguridad", "vulnerabilidad", "afecta", "tous les utilisateurs", "nos clients", "plusieurs utilisateurs", "perte de données", "sécurité", "vulnérabilité", "affecte", "alle benutzer", "alle nutzer", "unsere kunden", "mehrere benutzer", "produktion", "produktiv*", "datenverlust", "sicherheit", "sicherheitslücke", "betrifft", "todos os usuários", "nossos clientes", "vários usuários", "produção", "perda de dados", "segurança", "vulnerabilidade", "afeta", "tutti gli utenti", "i nostri clienti", "produzione", "perdita di dati", "sicurezza", "vulnerabilità", "alle gebruikers", "onze klanten", "productie", "dataverlies", "beveiliging", "alla användare", "produktion", "dataförlust", "säkerhet", "wszyscy użytkownicy", "produkcja", "utrata danych", "bezpieczeństwo", "все пользователи", "наши клиенты", "продакшн", "потеря данных", "безопасность", "全ユーザー", "本番", "データ損失", "セキュリティ", "所有用户", "生产环境", "数据丢失", "安全", "جميع المستخدمين", "أمن"},
+	// inquiry: asking for information, advice or a feature, with nothing
+	// broken. Such requests can wait.
+	"inquiry": {"would like to know", "would like information", "would like more information", "could you tell me", "can you tell me", "i was wondering", "wondering if", "question about", "a question", "quick question", "inquiry", "enquiry", "information about", "information on", "more information", "feature request", "suggestion", "is it possible", "do you offer", "do you support", "pricing", "quote for", "interested in", "me gustaría saber", "quisiera saber", "pregunta sobre", "consulta", "información sobre", "más información", "es posible", "sugerencia", "interesado en", "je voudrais savoir", "j'aimerais savoir", "question sur", "renseignement*", "informations sur", "plus d'informations", "est-il possible", "suggestion", "intéressé par", "ich möchte wissen", "frage zu", "eine frage", "anfrage zu", "informationen zu", "informationen über", "weitere informationen", "ist es möglich", "vorschlag", "interessiert an", "gostaria de saber", "pergunta sobre", "dúvida", "informações sobre", "mais informações", "é possível", "sugestão", "interessado em", "vorrei sapere", "domanda su", "informazioni su", "maggiori informazioni", "è possibile", "suggerimento", "interessato a", "ik wil graag weten", "vraag over", "informatie over", "ik undrar", "fråga om", "information om", "chciałbym wiedzieć", "pytanie o", "informacje o", "хотел бы узнать", "вопрос о", "информация о", "教えてください", "質問", "お問い合わせ", "想了解", "咨询", "请问", "استفسار"},
 	"low":               {"no rush", "no hurry", "when you have time", "whenever you can", "fyi", "for your information", "sin prisa", "cuando puedas", "pas urgent", "quand vous aurez le temps", "keine eile", "nicht dringend", "sem pressa", "quando puder", "nessuna fretta", "geen haast", "ingen brådska", "bez pośpiechu", "не срочно", "急ぎません", "不急"},
 }
 
@@ -106,6 +113,16 @@ func (s *priorityStage) score(e *email.Email) (int, []string) {
 	}
 	if cs["overdue"] {
 		bump(1, "cue:overdue")
+	}
+	// A request for help with something broken is at least a normal
+	// request; one whose scope reaches production, data, security or many
+	// people is more (severity = scope x urgency).
+	problem := categoryMatchers["support"].Concepts(t)["problem"] || cs["incident"] || cs["blocker"]
+	if cs["impact"] && problem {
+		bump(1, "cue:impact")
+	}
+	if cs["inquiry"] && !problem && !cs["urgent"] && !cs["overdue"] {
+		bump(-2, "cue:inquiry")
 	}
 	switch {
 	case cs["deadline_today"]:
