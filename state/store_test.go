@@ -536,3 +536,49 @@ func TestValueRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentCheckAndMark: workers racing on the same keys in the same
+// partition produce exactly one first sighting per key; other partitions
+// proceed independently.
+func TestConcurrentCheckAndMark(t *testing.T) {
+	e := newEnv()
+	s := e.open(t)
+	defer s.Close()
+	const workers, keys = 8, 50
+	var mu sync.Mutex
+	firsts := map[string]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for k := 0; k < keys; k++ {
+				for _, p := range []int32{0, int32(1 + w%2)} {
+					key := fmt.Sprintf("%04x", k)
+					dup, _, err := s.CheckAndMark(mk(e, key, fmt.Sprint(w), p, day))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if !dup {
+						mu.Lock()
+						firsts[fmt.Sprint(p, key)]++
+						mu.Unlock()
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if len(firsts) != 3*keys {
+		t.Fatalf("first sightings for %d keys, want %d", len(firsts), 3*keys)
+	}
+	for k, n := range firsts {
+		if n != 1 {
+			t.Fatalf("key %s first-seen %d times", k, n)
+		}
+	}
+	if es := commit(t, s); len(es) != 3*keys {
+		t.Fatalf("changelog entries = %d", len(es))
+	}
+}
