@@ -150,3 +150,11 @@ func (s *Store) pruneErasureLog(now time.Time, b *pebble.Batch) (int, error) {
 	}
 	return n, nil
 }
+
+// SweepExpired is Sweep with a result of plain types, for callers (the
+// stream loop) that cannot import this package: queued is the number of
+// tombstones added to the pending set, more that the batch limit was hit.
+func (s *Store) SweepExpired(now time.Time) (queued int, more bool, err error) {
+	r, err := s.Sweep(now)
+	return r.Tombstones, r.More, err
+}
