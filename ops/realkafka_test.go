@@ -127,8 +127,19 @@ func TestRealKafkaReplayAndRedrive(t *testing.T) {
 	if err := txn.EndTransaction(ctx, kgo.TryCommit); err != nil {
 		t.Fatal(err)
 	}
-	letters, err := ops.ReadDLQ(ctx, base, dlq, ops.DLQFilter{Offset: -1}, time.Second)
-	if err != nil || len(letters) != 1 {
+	// EndTransaction returns once the coordinator has decided; the commit
+	// markers (and with them the last stable offset) reach the partition
+	// a moment later, and read_committed readers see nothing before.
+	var letters []ops.DeadLetter
+	for deadline := time.Now().Add(30 * time.Second); len(letters) == 0 && time.Now().Before(deadline); {
+		if letters, err = ops.ReadDLQ(ctx, base, dlq, ops.DLQFilter{Offset: -1}, time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if len(letters) == 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if len(letters) != 1 {
 		t.Fatalf("ReadDLQ: %v, %d letters", err, len(letters))
 	}
 	prod, err := kgo.NewClient(append(base, kgo.RecordPartitioner(ops.RedrivePartitioner()))...)
