@@ -5,6 +5,7 @@ package eval
 import (
 	"encoding/csv"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -127,7 +128,7 @@ func evalLanguage(t *testing.T, dir string, r *report) {
 	n := float64(len(evalLangs))
 	r.f("| sentences (13 langs × 200) | %.1f %% | %.1f %% | %.1f %% | %s | %s |\n", pct(sentAll.ok, sentAll.n), lowS/n, highS/n, us(quantile(sentAll.times, .5)), us(quantile(sentAll.times, .99)))
 	r.f("| word pairs (13 langs × 200) | %.1f %% | %.1f %% | %.1f %% | %s | %s |\n", pct(pairsAll.ok, pairsAll.n), lowP/n, highP/n, us(quantile(pairsAll.times, .5)), us(quantile(pairsAll.times, .99)))
-	r.f("| support-ticket subjects only (%d) | %.1f %% | ~91 %% (team measurement, low mode) | ~96 %% (team) | %s | %s |\n\n", subjN, pct(subjOK, subjN), us(quantile(subjTimes, .5)), us(quantile(subjTimes, .99)))
+	r.f("| support-ticket subjects only, held-out half (%d) | %.1f %% | ~91 %% (team measurement, low mode) | ~96 %% (team) | %s | %s |\n\n", subjN, pct(subjOK, subjN), us(quantile(subjTimes, .5)), us(quantile(subjTimes, .99)))
 	r.f("Per language (sentences / word pairs / subjects):\n\n| lang | sentences | word pairs | subjects | lingua low sentences |\n|---|---|---|---|---|\n")
 	for _, l := range evalLangs {
 		sj := "-"
@@ -154,6 +155,27 @@ func readTickets(t *testing.T, dir string) [][]string {
 	return rows[1:]
 }
 
+// ticketDev splits the ticket set once, with a fixed seed, into a dev half
+// (row index hashes even) used to calibrate the language, priority and
+// category heuristics, and a test half (odd) on which every ticket figure
+// is reported. No ticket of the test half was looked at while tuning.
+func ticketDev(i int) bool {
+	h := fnv.New32a()
+	fmt.Fprintf(h, "triage-ticket-split-1/%d", i)
+	return h.Sum32()%2 == 0
+}
+
+// testTickets is the held-out half of the tickets.
+func testTickets(t *testing.T, dir string) [][]string {
+	var out [][]string
+	for i, row := range readTickets(t, dir) {
+		if !ticketDev(i) {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
 // ticket columns
 const (
 	tkSubject = 0
@@ -165,7 +187,7 @@ const (
 
 func evalTicketSubjects(t *testing.T, det *langid.Detector, dir string) (ok, n int, times []time.Duration, per map[string]*langScore) {
 	per = map[string]*langScore{}
-	for _, row := range readTickets(t, dir) {
+	for _, row := range testTickets(t, dir) {
 		subj := strings.TrimSpace(row[tkSubject])
 		if subj == "" {
 			continue

@@ -86,6 +86,8 @@ func parseProfile(b []byte) (*profile, error) {
 		switch l {
 		case "ca", "ro", "da", "tr":
 			p.prior[i] = extraPenalty
+		case "en":
+			p.prior[i] = -englishPrior
 		}
 	}
 	return p, nil

@@ -26,6 +26,14 @@ func TestDetect(t *testing.T) {
 		{"شكرا لمساعدتك", "ar"},
 		{"감사합니다", "ko"},
 		{"Re: 会議の件について", "ja"},
+		// Short subjects (written for this test): content words decide.
+		{"Payment failed again", "en"},
+		{"Problema con el pago de la factura", "es"},
+		{"Problème de connexion au compte", "fr"},
+		{"Fehler beim Zugriff auf das Konto", "de"},
+		{"Falha no pagamento da assinatura", "pt"},
+		{"Richiesta di rimborso", "it"},
+		{"Integration issue with CRM software", "en"},
 		{"", ""},
 		{"1234 !!!", ""},
 	}
