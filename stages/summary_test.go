@@ -34,6 +34,14 @@ func TestSummarize(t *testing.T) {
 			"This sentence is rather long and will…"},
 		{"cjk rune cut", "", "来週の会議は水曜日に変更になりました来週の会議は水曜日に変更になりました", 10, "来週の会議は水曜日…"},
 		{"empty body uses subject", "Re: Lunch on Friday", "", 200, "Lunch on Friday"},
+		{"lead only", "", "The quarterly numbers are final and the board meeting stays on Tuesday. We will also discuss hiring. Lunch is provided.", 200,
+			"The quarterly numbers are final and the board meeting stays on Tuesday."},
+		{"boilerplate lead skipped", "", "FYI.\n\nThe storage migration moves to next weekend because of the outage.", 200,
+			"The storage migration moves to next weekend because of the outage."},
+		{"filler opener stripped", "", "I wanted to let you know that the contract review moved to Friday afternoon.", 200,
+			"The contract review moved to Friday afternoon."},
+		{"forward only", "", "---------------------- Forwarded by Kay Mann/Corp on 05/01/2001 ----------------------\nFrom: someone\nTo: someone else\nSubject: gas contract\n\nThe gas contract draft needs legal review before signing.", 200,
+			"The gas contract draft needs legal review before signing."},
 		{"thanks is content", "Re: doc", "Thanks, that works for me.", 200, "Thanks, that works for me."},
 	}
 	var out strings.Builder
