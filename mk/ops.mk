@@ -1,0 +1,16 @@
+# Container image and Kubernetes manifests (issue 8). See docs/operations.md.
+
+IMAGE     ?= ghcr.io/triage-dev/triage
+K8S_DIR   := deploy/k8s
+OVERLAY   ?= us-east-1
+
+.PHONY: docker-build k8s-render k8s-check
+
+docker-build: ## build the container image ($(IMAGE):$(VERSION))
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
+
+k8s-render: ## render one overlay with kubectl kustomize (OVERLAY=eu-west-1)
+	kubectl kustomize $(K8S_DIR)/overlays/$(OVERLAY)
+
+k8s-check: ## parse, render and cross-check every manifest and the runbook
+	$(GO) test -count=1 ./$(K8S_DIR)/...
