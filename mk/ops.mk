@@ -4,13 +4,13 @@ IMAGE     ?= ghcr.io/triage-dev/triage
 K8S_DIR   := deploy/k8s
 OVERLAY   ?= us-east-1
 
-.PHONY: docker-build k8s-render k8s-check
+.PHONY: docker-build kube-render kube-check
 
 docker-build: ## build the container image ($(IMAGE):$(VERSION))
 	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
 
-k8s-render: ## render one overlay with kubectl kustomize (OVERLAY=eu-west-1)
+kube-render: ## render one overlay with kubectl kustomize (OVERLAY=eu-west-1)
 	kubectl kustomize $(K8S_DIR)/overlays/$(OVERLAY)
 
-k8s-check: ## parse, render and cross-check every manifest and the runbook
+kube-check: ## parse, render and cross-check every manifest and the runbook
 	$(GO) test -count=1 ./$(K8S_DIR)/...
