@@ -129,20 +129,27 @@ func FeaturesWith(d Doc, set FeatureSet) ([]uint32, float32) {
 	})
 	prev := ""
 	n := 0
+	var sh shape
 	tokens(d.Body, maxBodyTokens, func(t string, caps bool) {
 		add("b:", t)
 		if prev != "" {
 			f = append(f, hash2("bb:", prev, t))
 		}
-		if caps {
+		switch {
+		case caps:
 			add("b:", "<caps>")
+			sh.caps++
+		case t == "$" || t == "€" || t == "£":
+			sh.money++
+		case t == "!":
+			sh.excl++
 		}
 		prev = t
 		n++
 	})
 	add("len:", bucket(n))
 	if set&FeatStructure != 0 {
-		structFeatures(d, n, add)
+		structFeatures(d, n, sh, add)
 	}
 	if set&FeatHeaders != 0 {
 		for _, h := range senderHeaders {
@@ -469,9 +476,12 @@ func ReplyToMismatch(from email.Address, replyTo []email.Address) bool {
 	return false
 }
 
+// shape counts body tokens of interest during the main tokenisation pass.
+type shape struct{ caps, money, excl int }
+
 // structFeatures adds the FeatStructure group: the shape of a message,
 // which spam varies less than its wording.
-func structFeatures(d Doc, words int, add func(p, t string)) {
+func structFeatures(d Doc, words int, sh shape, add func(p, t string)) {
 	letters, upper, bang := 0, 0, 0
 	nonASCII := false
 	for _, r := range d.Subject {
@@ -538,20 +548,9 @@ func structFeatures(d Doc, words int, add func(p, t string)) {
 			}
 		}
 	}
-	caps, money, excl := 0, 0, 0
-	tokens(body, maxBodyTokens, func(t string, c bool) {
-		switch {
-		case c:
-			caps++
-		case t == "$" || t == "€" || t == "£":
-			money++
-		case t == "!":
-			excl++
-		}
-	})
 	if words > 0 {
-		add("st:caps_share:", bucket(100*caps/words))
-		add("st:money_share:", bucket(100*money/words))
-		add("st:excl_share:", bucket(100*excl/words))
+		add("st:caps_share:", bucket(100*sh.caps/words))
+		add("st:money_share:", bucket(100*sh.money/words))
+		add("st:excl_share:", bucket(100*sh.excl/words))
 	}
 }
