@@ -57,6 +57,8 @@ type Store struct {
 	erasurePos, frozenErasurePos map[int32]int64
 
 	hits, misses atomic.Int64
+	swept        atomic.Uint64 // marks the sweeper deleted since Open
+	entries      metricsCache  // cached entry count for metrics
 }
 
 // part is one partition's in-memory state.

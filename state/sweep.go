@@ -156,5 +156,8 @@ func (s *Store) pruneErasureLog(now time.Time, b *pebble.Batch) (int, error) {
 // tombstones added to the pending set, more that the batch limit was hit.
 func (s *Store) SweepExpired(now time.Time) (queued int, more bool, err error) {
 	r, err := s.Sweep(now)
+	if err == nil {
+		s.swept.Add(uint64(r.Tombstones + r.Local))
+	}
 	return r.Tombstones, r.More, err
 }

@@ -44,6 +44,20 @@ type State interface {
 	FinishRestore(partition int32, next int64, topicID string) error
 }
 
+// Sweeper is implemented by states whose marks expire. SweepExpired
+// deletes expired marks, adding their tombstones to the pending set; it is
+// called before TakePending.
+type Sweeper interface {
+	SweepExpired(now time.Time) (queued int, more bool, err error)
+}
+
+// Revoker is implemented by states that must hear when partitions leave
+// this instance. Revoke is called between transactions, never while one is
+// in flight.
+type Revoker interface {
+	Revoke(partitions []int32)
+}
+
 // ChangelogEntry is one record for the state changelog topic. Partition is
 // the input partition the mark belongs to: the changelog is co-partitioned
 // with the input.

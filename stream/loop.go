@@ -53,8 +53,11 @@ func (p *Processor) runEOS(ctx context.Context) error {
 			return nil
 		}
 		logFetchErrors(p.log, fetches)
+		if err := p.betweenTransactions(); err != nil {
+			return err
+		}
 		recs := fetches.Records()
-		if len(recs) == 0 {
+		if len(recs) == 0 && !p.idleWorkDue() {
 			continue
 		}
 		// From here on the batch is finished even if ctx is cancelled: the
@@ -108,13 +111,16 @@ func (p *Processor) eosBatch(ctx context.Context, sess *kgo.GroupTransactSession
 			}
 			return
 		}
-		if r.Topic == p.o.ChangelogTopic && r.Offset > clOffsets[r.Partition] {
-			clOffsets[r.Partition] = r.Offset
+		if r.Topic == p.o.ChangelogTopic {
+			if cur, ok := clOffsets[r.Partition]; !ok || r.Offset > cur {
+				clOffsets[r.Partition] = r.Offset
+			}
 		}
 	}
 	produce := func(r *kgo.Record) { sess.Produce(ctx, r, promise) }
 	out := p.emit(ctx, items, produce)
 	if p.o.State != nil {
+		p.stateWork(produce)
 		for _, ce := range p.o.State.TakePending() {
 			produce(&kgo.Record{Topic: p.o.ChangelogTopic, Partition: ce.Partition, Key: ce.Key, Value: ce.Value})
 		}
@@ -135,18 +141,12 @@ func (p *Processor) eosBatch(ctx context.Context, sess *kgo.GroupTransactSession
 	}
 	committed, err := sess.End(ctx, try)
 	d := time.Since(start)
-	if p.o.State != nil {
-		if committed {
-			if serr := p.o.State.Commit(clOffsets); serr != nil {
-				// The transaction is committed; the local store failed to
-				// record it. The changelog has the marks, so a restart
-				// restores them; continuing would risk letting duplicates
-				// through from the stale store.
-				return true, fmt.Errorf("stream: state commit after transaction: %w", serr)
-			}
-		} else {
-			p.o.State.Abort()
-		}
+	if serr := p.endState(committed, clOffsets); serr != nil {
+		// The transaction is committed; the local store failed to record
+		// it. The changelog has the marks, so a restart restores them;
+		// continuing would risk letting duplicates through from the stale
+		// store.
+		return true, fmt.Errorf("stream: state commit after transaction: %w", serr)
 	}
 	switch {
 	case committed:
@@ -189,8 +189,11 @@ func (p *Processor) runALO(ctx context.Context) error {
 			return nil
 		}
 		logFetchErrors(p.log, fetches)
+		if err := p.betweenTransactions(); err != nil {
+			return err
+		}
 		recs := fetches.Records()
-		if len(recs) == 0 {
+		if len(recs) == 0 && !p.idleWorkDue() {
 			continue
 		}
 		bctx, cancel := p.drainContext(ctx)
@@ -223,13 +226,16 @@ func (p *Processor) aloBatch(ctx context.Context, cl *kgo.Client, recs []*kgo.Re
 		if err != nil && perr == nil {
 			perr = err
 		}
-		if err == nil && r.Topic == p.o.ChangelogTopic && r.Offset > clOffsets[r.Partition] {
-			clOffsets[r.Partition] = r.Offset
+		if err == nil && r.Topic == p.o.ChangelogTopic {
+			if cur, ok := clOffsets[r.Partition]; !ok || r.Offset > cur {
+				clOffsets[r.Partition] = r.Offset
+			}
 		}
 	}
 	produce := func(r *kgo.Record) { cl.Produce(ctx, r, promise) }
 	out := p.emit(ctx, items, produce)
 	if p.o.State != nil {
+		p.stateWork(produce)
 		for _, ce := range p.o.State.TakePending() {
 			produce(&kgo.Record{Topic: p.o.ChangelogTopic, Partition: ce.Partition, Key: ce.Key, Value: ce.Value})
 		}
@@ -239,25 +245,23 @@ func (p *Processor) aloBatch(ctx context.Context, cl *kgo.Client, recs []*kgo.Re
 	err := errors.Join(ferr, perr)
 	mu.Unlock()
 	if out.retry != nil || err != nil {
-		if p.o.State != nil {
-			p.o.State.Abort()
-		}
+		_ = p.endState(false, nil)
 		p.o.Observer.Transaction("aborted", time.Since(start))
 		p.log.Warn("batch not committed; will be redelivered", "stage_err", out.retry, "produce_err", err)
 		return false
 	}
-	if err := cl.CommitRecords(ctx, recs...); err != nil {
-		if p.o.State != nil {
-			p.o.State.Abort()
-		}
+	var cerr error
+	if len(recs) > 0 {
+		cerr = cl.CommitRecords(ctx, recs...)
+	}
+	if err := cerr; err != nil {
+		_ = p.endState(false, nil)
 		p.o.Observer.Transaction("failed", time.Since(start))
 		p.log.Warn("offset commit failed; batch will be redelivered", "err", err)
 		return false
 	}
-	if p.o.State != nil {
-		if err := p.o.State.Commit(clOffsets); err != nil {
-			p.log.Error("state commit failed", "err", err)
-		}
+	if err := p.endState(true, clOffsets); err != nil {
+		p.log.Error("state commit failed", "err", err)
 	}
 	p.o.Observer.Transaction("committed", time.Since(start))
 	p.afterCommit(out)

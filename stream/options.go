@@ -54,7 +54,11 @@ type Options struct {
 	TransactionalID string
 	Mode            string // ExactlyOnce (default) or AtLeastOnce
 
-	// ExtraOpts are appended to every client's options (TLS, SASL, hooks).
+	// ConnOpts are connection options (TLS, SASL) used by every client the
+	// processor makes: the group client, admin, restore and erasure.
+	ConnOpts []kgo.Opt
+	// ExtraOpts are appended to the group client's options only (hooks
+	// such as kprom, which must be installed on one client).
 	ExtraOpts []kgo.Opt
 
 	FetchMaxBytes      int32         // default 50 MiB
@@ -80,11 +84,19 @@ type Options struct {
 	State    State             // optional dedup state
 	// Restore brings state up to date for newly assigned partitions. It
 	// is called from the assignment callback, before those partitions
-	// are fetched; nil skips restore.
+	// are fetched. Default with State set: RestorePartitions from the
+	// changelog topic.
 	Restore func(ctx context.Context, partitions []int32) error
 	// ChangelogTopic receives State's changelog entries; required when
 	// State is set.
 	ChangelogTopic string
+	// Eraser applies erasure requests read from ErasureTopic (state.Store
+	// implements it); nil disables erasure.
+	Eraser Eraser
+	// SweepInterval is how often expired marks are swept (State must
+	// implement Sweeper); an idle processor runs a transaction that often
+	// so expiries and erasures do not wait for traffic. Default 1m.
+	SweepInterval time.Duration
 	// DuplicateMarker produces a small record for each dropped duplicate.
 	DuplicateMarker bool
 	// Compliance returns per-email compliance signals; optional.
@@ -128,6 +140,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.Partitions == 0 {
 		o.Partitions = 6
+	}
+	if o.SweepInterval == 0 {
+		o.SweepInterval = time.Minute
 	}
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
@@ -176,6 +191,9 @@ func (o *Options) Validate() error {
 	}
 	if o.State != nil && o.ChangelogTopic == "" {
 		p = append(p, "state without a changelog topic")
+	}
+	if o.Eraser != nil && o.State == nil {
+		p = append(p, "erasure needs state")
 	}
 	if o.BatchMaxRecords < 1 || o.Workers < 1 {
 		p = append(p, "batch size and workers must be >= 1")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/triage-dev/triage/email"
@@ -62,6 +63,16 @@ type Processor struct {
 	// lastTS remembers, per partition, the timestamp of the last processed
 	// record, for the time-lag estimate.
 	lastTS map[tp]time.Time
+	// revokedParts are partitions revoked or lost since the last
+	// transaction ended; State.Revoke hears of them between transactions
+	// (the revoke callback can run while a batch is in flight). A partition
+	// reassigned before then is taken off the list before its restore.
+	revokedParts map[int32]struct{}
+	// fatal is set by a callback that cannot return an error (a restore
+	// that failed every retry); the loop exits with it.
+	fatal     error
+	nextSweep time.Time
+	erasure   *ErasureReader
 }
 
 type tp struct {
@@ -87,6 +98,8 @@ func New(o Options) (*Processor, error) {
 		log:      o.Logger.With("component", "stream"),
 		assigned: map[string]map[int32]struct{}{},
 		lastTS:   map[tp]time.Time{},
+
+		revokedParts: map[int32]struct{}{},
 	}, nil
 }
 
@@ -107,14 +120,27 @@ func CheckBrokers(ctx context.Context, brokers []string, timeout time.Duration) 
 	return fmt.Errorf("cannot reach any broker of %v: %v", brokers, last)
 }
 
+// connOpts are the options for any auxiliary client: seeds, TLS, SASL.
+func (p *Processor) connOpts() []kgo.Opt {
+	return append([]kgo.Opt{kgo.SeedBrokers(p.o.Brokers...)}, p.o.ConnOpts...)
+}
+
 func (p *Processor) baseOpts() []kgo.Opt {
 	o := p.o
+	balancer := kgo.CooperativeStickyBalancer()
+	if o.State != nil && len(o.InputTopics) > 1 {
+		// Partition p of every input topic shares changelog partition p,
+		// so they must be owned by the same member: the range balancer
+		// co-locates equal partition numbers (eager rebalances, the price
+		// of several input topics with dedup state).
+		balancer = kgo.RangeBalancer()
+	}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(o.Brokers...),
 		kgo.ClientID(o.ClientID),
 		kgo.ConsumerGroup(o.Group),
 		kgo.ConsumeTopics(o.InputTopics...),
-		kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		kgo.Balancers(balancer),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.FetchMaxBytes(o.FetchMaxBytes),
 		kgo.FetchMaxPartitionBytes(o.FetchMaxBytes),
@@ -138,6 +164,7 @@ func (p *Processor) baseOpts() []kgo.Opt {
 			kgo.RequireStableFetchOffsets(),
 		)
 	}
+	opts = append(opts, o.ConnOpts...)
 	return append(opts, o.ExtraOpts...)
 }
 
@@ -162,17 +189,39 @@ func (p *Processor) Run(ctx context.Context) error {
 	if err := CheckBrokers(ctx, o.Brokers, 10*time.Second); err != nil {
 		return err
 	}
-	admCl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(o.Brokers...)}, o.ExtraOpts...)...)
+	admCl, err := kgo.NewClient(p.connOpts()...)
 	if err != nil {
 		return fmt.Errorf("stream: admin client: %w", err)
 	}
 	adm := kadm.NewClient(admCl)
 	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = EnsureTopics(tctx, adm, p.o, p.log)
+	partitions, err := EnsureTopics(tctx, adm, p.o, p.log)
+	if err == nil && o.State != nil {
+		_, err = EnsureChangelog(tctx, adm, o.ChangelogTopic, partitions)
+	}
+	if err == nil && o.Eraser != nil {
+		_, cerr := adm.CreateTopic(tctx, 1, -1, ErasureTopicConfigs(), ErasureAuditTopic)
+		if cerr != nil && !errors.Is(cerr, kerr.TopicAlreadyExists) {
+			err = fmt.Errorf("stream: create %s: %w", ErasureAuditTopic, cerr)
+		}
+	}
 	cancel()
 	admCl.Close()
 	if err != nil {
 		return err
+	}
+	if o.State != nil && p.o.Restore == nil {
+		p.o.Restore = func(ctx context.Context, parts []int32) error {
+			return RestorePartitions(ctx, p.connOpts(), o.ChangelogTopic, parts, o.State, o.Observer, p.log)
+		}
+	}
+	if o.Eraser != nil {
+		er, err := NewErasureReader(ctx, p.connOpts(), ErasureTopic, o.Eraser, p.log)
+		if err != nil {
+			return err
+		}
+		p.erasure = er
+		defer er.Close()
 	}
 	if o.Mode == ExactlyOnce {
 		return p.runEOS(ctx)
@@ -388,15 +437,32 @@ func (p *Processor) onAssigned(ctx context.Context, _ *kgo.Client, m map[string]
 	p.o.Health.SetAssigned(n)
 	p.o.Health.SetJoined(true)
 	p.log.Info("partitions assigned", "partitions", fmt.Sprint(m), "total", n)
+	if len(parts) > 0 {
+		p.mu.Lock()
+		for _, x := range parts {
+			delete(p.revokedParts, x)
+		}
+		p.mu.Unlock()
+	}
 	if p.o.Restore != nil && len(parts) > 0 {
 		p.o.Health.SetRestoring(len(parts))
 		start := time.Now()
-		if err := p.o.Restore(ctx, dedupe(parts)); err != nil {
-			// The restore failing leaves state behind the changelog; a
-			// duplicate could slip through but nothing is lost. Log loudly
-			// and let the metric show it rather than crash-loop.
-			p.log.Error("state restore failed", "err", err)
-		} else {
+		var err error
+		for attempt := 1; attempt <= 3; attempt++ {
+			if err = p.o.Restore(ctx, dedupe(parts)); err == nil || ctx.Err() != nil {
+				break
+			}
+			p.log.Warn("state restore failed; retrying", "attempt", attempt, "err", err)
+			time.Sleep(time.Duration(attempt) * time.Second)
+		}
+		if err != nil && ctx.Err() == nil {
+			// Processing these partitions without their state would let
+			// duplicates through; stop and let the supervisor restart us.
+			p.mu.Lock()
+			p.fatal = fmt.Errorf("stream: state restore failed: %w", err)
+			p.mu.Unlock()
+			p.log.Error("state restore failed; stopping", "err", err)
+		} else if err == nil {
 			p.log.Info("state restored", "partitions", len(parts), "duration", time.Since(start).String())
 		}
 		p.o.Health.SetRestoring(0)
@@ -433,6 +499,7 @@ func (p *Processor) dropAssigned(kind string, m map[string][]int32) {
 		for _, x := range ps {
 			delete(p.assigned[t], x)
 			delete(p.lastTS, tp{t, x})
+			p.revokedParts[x] = struct{}{}
 			p.o.Observer.ForgetPartition(t, x)
 		}
 	}
@@ -480,3 +547,74 @@ func logFetchErrors(log *slog.Logger, fetches kgo.Fetches) {
 }
 
 func itoa(n int64) []byte { return []byte(strconv.FormatInt(n, 10)) }
+
+// betweenTransactions runs the work that must happen with no transaction
+// in flight: revoked partitions are handed to the state. It returns the
+// fatal error a callback left, if any.
+func (p *Processor) betweenTransactions() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.revokedParts) > 0 {
+		if r, ok := p.o.State.(Revoker); ok && p.o.State != nil {
+			parts := make([]int32, 0, len(p.revokedParts))
+			for x := range p.revokedParts {
+				parts = append(parts, x)
+			}
+			r.Revoke(parts)
+		}
+		clear(p.revokedParts)
+	}
+	return p.fatal
+}
+
+// stateWork adds the state's own work to the transaction being built:
+// erasure audits (and the deletions Apply queued) and, when due, expired
+// marks. It runs before TakePending.
+func (p *Processor) stateWork(produce func(*kgo.Record)) {
+	if p.erasure != nil {
+		for _, a := range p.erasure.Apply(p.o.Eraser) {
+			produce(&kgo.Record{Topic: ErasureAuditTopic, Value: a})
+		}
+	}
+	if sw, ok := p.o.State.(Sweeper); ok && p.o.State != nil {
+		now := p.o.Now()
+		if now.After(p.nextSweep) {
+			n, more, err := sw.SweepExpired(now)
+			if err != nil {
+				p.log.Warn("sweep failed", "err", err)
+			} else if n > 0 {
+				p.log.Info("expired dedup marks swept", "deleted", n, "more", more)
+			}
+			if !more {
+				p.nextSweep = now.Add(p.o.SweepInterval)
+			}
+		}
+	}
+}
+
+// idleWorkDue reports whether an idle processor should run a transaction
+// for state work.
+func (p *Processor) idleWorkDue() bool {
+	return p.o.State != nil && p.o.Now().After(p.nextSweep)
+}
+
+// endState settles the state and erasure reader after a transaction.
+func (p *Processor) endState(committed bool, offsets map[int32]int64) error {
+	if p.o.State == nil {
+		return nil
+	}
+	if committed {
+		if err := p.o.State.Commit(offsets); err != nil {
+			return err
+		}
+		if p.erasure != nil {
+			p.erasure.Commit()
+		}
+		return nil
+	}
+	p.o.State.Abort()
+	if p.erasure != nil {
+		p.erasure.Abort()
+	}
+	return nil
+}

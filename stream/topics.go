@@ -19,10 +19,10 @@ import (
 // region policy's retention. Existing topics are left as they are (their
 // configs are audited by `triage compliance-check`, not silently changed).
 // An input topic that does not exist is an error unless CreateInputTopics.
-func EnsureTopics(ctx context.Context, adm *kadm.Client, o Options, log *slog.Logger) error {
+func EnsureTopics(ctx context.Context, adm *kadm.Client, o Options, log *slog.Logger) (int32, error) {
 	md, err := adm.ListTopics(ctx, o.InputTopics...)
 	if err != nil {
-		return fmt.Errorf("stream: list input topics: %w", err)
+		return 0, fmt.Errorf("stream: list input topics: %w", err)
 	}
 	partitions := int32(0)
 	var missing []string
@@ -33,7 +33,7 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, o Options, log *slog.Lo
 			continue
 		}
 		if td.Err != nil {
-			return fmt.Errorf("stream: describe input topic %s: %w", t, td.Err)
+			return 0, fmt.Errorf("stream: describe input topic %s: %w", t, td.Err)
 		}
 		if n := int32(len(td.Partitions)); n > partitions {
 			partitions = n
@@ -41,11 +41,11 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, o Options, log *slog.Lo
 	}
 	if len(missing) > 0 {
 		if !o.CreateInputTopics {
-			return fmt.Errorf("input topic(s) %s do not exist (create them, or check kafka.input_topics)", strings.Join(missing, ", "))
+			return 0, fmt.Errorf("input topic(s) %s do not exist (create them, or check kafka.input_topics)", strings.Join(missing, ", "))
 		}
 		resp, err := adm.CreateTopics(ctx, o.Partitions, -1, nil, missing...)
 		if err := firstCreateErr(resp, err); err != nil {
-			return fmt.Errorf("stream: create input topics: %w", err)
+			return 0, fmt.Errorf("stream: create input topics: %w", err)
 		}
 		if partitions == 0 {
 			partitions = o.Partitions
@@ -65,7 +65,7 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, o Options, log *slog.Lo
 	sort.Strings(names)
 	existing, err := adm.ListTopics(ctx, names...)
 	if err != nil {
-		return fmt.Errorf("stream: list output topics: %w", err)
+		return 0, fmt.Errorf("stream: list output topics: %w", err)
 	}
 	for _, t := range names {
 		if td, ok := existing[t]; ok && td.Err == nil {
@@ -76,13 +76,13 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, o Options, log *slog.Lo
 			err = resp.Err
 		}
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			return fmt.Errorf("stream: create topic %s: %w", t, err)
+			return 0, fmt.Errorf("stream: create topic %s: %w", t, err)
 		}
 		if err == nil {
 			log.Info("created topic", "topic", t, "partitions", partitions, "retention_ms", deref(want[t]["retention.ms"]))
 		}
 	}
-	return nil
+	return partitions, nil
 }
 
 // TopicConfigs returns the configs region topics are created with: the

@@ -108,11 +108,26 @@ func TestExactlyOnceUnderSIGKILL(t *testing.T) {
 		b, _ := os.ReadFile(logf.Name())
 		t.Fatalf("%v\nlog tail:\n%s", err, tail(string(b), 3000))
 	}
+	// The group may have caught up before the final process even started
+	// (its predecessors did the work); SIGTERM it only once it runs its
+	// loop, so the graceful path is what gets tested.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		b, _ := os.ReadFile(logf.Name())
+		if strings.Count(string(b), `"msg":"processor started"`) > kills {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("final processor did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("graceful shutdown exit: %v", err)
+			b, _ := os.ReadFile(logf.Name())
+			t.Errorf("graceful shutdown exit: %v\nlog tail:\n%s", err, tail(string(b), 4000))
 		}
 	case <-time.After(20 * time.Second):
 		_ = cmd.Process.Kill()

@@ -61,14 +61,13 @@ func buildRuntime(c *config.Config, log *slog.Logger, tweak func(*stream.Options
 	if err != nil {
 		return nil, err
 	}
-	kopts = append(kopts, hook)
-
-	st, restore, changelog, closeState, err := openState(c, sc, log)
+	st, err := openState(c, sc, log)
 	if err != nil {
 		return nil, err
 	}
-	if closeState != nil {
-		rt.closers = append(rt.closers, closeState)
+	if st != nil {
+		rt.closers = append(rt.closers, st.Close)
+		m.SetState(st)
 	}
 	built, err := stages.Build(sc)
 	if err != nil {
@@ -80,6 +79,7 @@ func buildRuntime(c *config.Config, log *slog.Logger, tweak func(*stream.Options
 
 	health := admin.NewHealth(admin.HealthOptions{
 		LivenessTimeout: c.Kafka.SessionTimeout + c.ShutdownTimeout,
+		Lag:             m.MaxLag,
 		Broker: func(ctx context.Context) error {
 			return stream.CheckBrokers(ctx, c.Kafka.Brokers, 2*time.Second)
 		},
@@ -91,7 +91,9 @@ func buildRuntime(c *config.Config, log *slog.Logger, tweak func(*stream.Options
 		InstanceID:         c.Kafka.InstanceID,
 		ClientID:           c.Kafka.ClientID,
 		Mode:               c.Kafka.Mode,
-		ExtraOpts:          kopts,
+		ConnOpts:           kopts,
+		ExtraOpts:          []kgo.Opt{hook},
+		SweepInterval:      c.State.SweepInterval,
 		FetchMaxBytes:      c.Kafka.FetchMaxBytes,
 		MaxBufferedRecords: c.Kafka.MaxBufferedRecords,
 		BatchMaxRecords:    c.Kafka.BatchMaxRecords,
@@ -110,8 +112,8 @@ func buildRuntime(c *config.Config, log *slog.Logger, tweak func(*stream.Options
 	}
 	if st != nil {
 		so.State = st
-		so.Restore = restore
-		so.ChangelogTopic = changelog
+		so.Eraser = st
+		so.ChangelogTopic = stream.ChangelogTopic(c.Kafka.Group)
 	}
 	if so.InstanceID == "" && c.State.Dir != "" {
 		// A stable transactional id per state directory: a restarted

@@ -1,22 +1,29 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 
 	"github.com/triage-dev/triage/compliance"
 	"github.com/triage-dev/triage/config"
 	"github.com/triage-dev/triage/email"
 	"github.com/triage-dev/triage/stages"
+	"github.com/triage-dev/triage/state"
 	"github.com/triage-dev/triage/stream"
 )
 
-// openState opens the dedup store when dedup is enabled. It returns the
-// stream.State, the restore function for assignments, the changelog topic
-// and a closer.
-func openState(c *config.Config, sc *stages.Config, log *slog.Logger) (stream.State, func(context.Context, []int32) error, string, func() error, error) {
-	// Wired once package state lands.
-	return nil, nil, "", nil, nil
+// openState opens the Pebble dedup store when dedup is enabled and points
+// the stage config at it. The store is closed by the returned closer, after
+// the processor has stopped.
+func openState(c *config.Config, sc *stages.Config, log *slog.Logger) (*state.Store, error) {
+	if !c.Dedup.Enabled {
+		return nil, nil
+	}
+	st, err := state.Open(state.Options{Dir: c.State.Dir, CacheSize: c.State.CacheBytes, Logger: log.With("component", "state")})
+	if err != nil {
+		return nil, err
+	}
+	sc.Dedup = st
+	return st, nil
 }
 
 // complianceSignals returns the per-email compliance hook.
