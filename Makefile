@@ -39,7 +39,7 @@ tidy-check: ## fail when go.mod/go.sum are not tidy
 	if ! git diff --quiet -- go.mod go.sum; then git diff -- go.mod go.sum | head -40; cp /tmp/triage.go.mod.bak go.mod; cp /tmp/triage.go.sum.bak go.sum; echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; fi
 
 lint: vet fmt-check ## go vet, gofmt and staticcheck
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 bench: build ## micro-benchmarks, then the in-process pipeline benchmark (see BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=300ms -count=1 $(PKGS)

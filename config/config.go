@@ -237,12 +237,6 @@ func init() {
 	}
 }
 
-// Loader accumulates the sources. Use Load for the common case.
-type Loader struct {
-	k        *koanf.Koanf
-	problems []string
-}
-
 // Load builds the config from defaults, the YAML file at path (optional,
 // "" for none), the environment, and overrides (flag values keyed by config
 // key; only flags the user set should be passed). It does not validate.

@@ -30,8 +30,7 @@ func (s *scanner) iban(p int) (int, bool) {
 	if p+2 > len(t) || !isLetter(t[p]) || !isLetter(t[p+1]) || (p > 0 && isAlnum(t[p-1])) {
 		return 0, false
 	}
-	cc := string([]byte{upper(t[p]), upper(t[p+1])})
-	want := ibanLengths[cc]
+	want := ibanLengths[string([]byte{upper(t[p]), upper(t[p+1])})]
 	if want == 0 {
 		return 0, false
 	}

@@ -263,8 +263,7 @@ func (c *cluster) build(t string, ws int) {
 	}
 }
 
-func (c *cluster) start() int { return c.w[0].s }
-func (c *cluster) end() int   { return c.w[c.n-1].e }
+func (c *cluster) end() int { return c.w[c.n-1].e }
 
 // span describes words i..j of a cluster for the recognizers.
 type span struct {

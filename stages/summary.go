@@ -378,15 +378,6 @@ func isClosing(l string) bool {
 	return false
 }
 
-func hasPrefixAny(s string, ps []string) bool {
-	for _, p := range ps {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
-}
-
 func containsAny(s string, ps []string) bool {
 	for _, p := range ps {
 		if strings.Contains(s, p) {

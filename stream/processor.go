@@ -161,7 +161,6 @@ func (p *Processor) baseOpts() []kgo.Opt {
 		opts = append(opts,
 			kgo.TransactionalID(o.TransactionalID),
 			kgo.TransactionTimeout(o.TransactionTimeout),
-			kgo.RequireStableFetchOffsets(),
 		)
 	}
 	opts = append(opts, o.ConnOpts...)
