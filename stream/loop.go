@@ -45,10 +45,21 @@ func (p *Processor) runEOS(ctx context.Context) error {
 	p.log.Info("processor started", "mode", p.o.Mode, "group", p.o.Group,
 		"topics", fmt.Sprint(p.o.InputTopics), "transactional_id", p.o.TransactionalID, "workers", p.o.Workers)
 
+	return p.loop(ctx, sess.PollRecords, func(bctx context.Context, recs []*kgo.Record) (bool, error) {
+		return p.eosBatch(bctx, sess, cl, recs)
+	}, nil)
+}
+
+// loop is the poll/process cycle both modes share. batch runs one batch
+// (possibly empty, for idle state work) and reports whether it committed;
+// a non-nil error ends the loop. onFail, if set, runs after a batch that
+// did not commit, before the backoff.
+func (p *Processor) loop(ctx context.Context, poll func(context.Context, int) kgo.Fetches,
+	batch func(context.Context, []*kgo.Record) (bool, error), onFail func([]*kgo.Record)) error {
 	var bo backoff
 	for {
 		p.o.Health.Beat()
-		fetches := pollBeat(ctx, func(c context.Context) kgo.Fetches { return sess.PollRecords(c, p.o.BatchMaxRecords) })
+		fetches := pollBeat(ctx, func(c context.Context) kgo.Fetches { return poll(c, p.o.BatchMaxRecords) })
 		if fetches.IsClientClosed() || ctx.Err() != nil {
 			return nil
 		}
@@ -63,7 +74,7 @@ func (p *Processor) runEOS(ctx context.Context) error {
 		// From here on the batch is finished even if ctx is cancelled: the
 		// drain budget bounds it.
 		bctx, cancel := p.drainContext(ctx)
-		committed, err := p.eosBatch(bctx, sess, cl, recs)
+		committed, err := batch(bctx, recs)
 		cancel()
 		if err != nil {
 			return err
@@ -71,9 +82,12 @@ func (p *Processor) runEOS(ctx context.Context) error {
 		if committed {
 			bo.reset()
 			p.reportLag(fetches)
-		} else {
-			bo.wait(ctx)
+			continue
 		}
+		if onFail != nil {
+			onFail(recs)
+		}
+		bo.wait(ctx)
 	}
 }
 
@@ -181,35 +195,14 @@ func (p *Processor) runALO(ctx context.Context) error {
 		cl.Close()
 	}()
 	p.log.Info("processor started", "mode", p.o.Mode, "group", p.o.Group, "topics", fmt.Sprint(p.o.InputTopics))
-	var bo backoff
-	for {
-		p.o.Health.Beat()
-		fetches := pollBeat(ctx, func(c context.Context) kgo.Fetches { return cl.PollRecords(c, p.o.BatchMaxRecords) })
-		if fetches.IsClientClosed() || ctx.Err() != nil {
-			return nil
-		}
-		logFetchErrors(p.log, fetches)
-		if err := p.betweenTransactions(); err != nil {
-			return err
-		}
-		recs := fetches.Records()
-		if len(recs) == 0 && !p.idleWorkDue() {
-			continue
-		}
-		bctx, cancel := p.drainContext(ctx)
-		ok := p.aloBatch(bctx, cl, recs)
-		cancel()
-		if ok {
-			bo.reset()
-			p.reportLag(fetches)
-		} else {
-			// Rewind to the first record of the batch in each partition so
-			// the batch is redelivered. (The committed offsets are not
-			// enough: a partition may have no commit yet.)
-			cl.SetOffsets(firstOffsets(recs))
-			bo.wait(ctx)
-		}
-	}
+	return p.loop(ctx, cl.PollRecords, func(bctx context.Context, recs []*kgo.Record) (bool, error) {
+		return p.aloBatch(bctx, cl, recs), nil
+	}, func(recs []*kgo.Record) {
+		// Rewind to the first record of the batch in each partition so the
+		// batch is redelivered. (The committed offsets are not enough: a
+		// partition may have no commit yet.)
+		cl.SetOffsets(firstOffsets(recs))
+	})
 }
 
 func (p *Processor) aloBatch(ctx context.Context, cl *kgo.Client, recs []*kgo.Record) bool {

@@ -77,17 +77,7 @@ func countOutputs(t *testing.T, addr string) map[string]int {
 }
 
 func TestDuplicateCaughtAfterPartitionMoves(t *testing.T) {
-	broker, err := startBroker("127.0.0.1:0", 2, "emails.raw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	addr := broker.ListenAddrs()[0]
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("emails.raw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	addr, cl := testBroker(t, 2)
 	ctx := context.Background()
 	adm := kadm.NewClient(cl)
 	send := func(ids ...int) {

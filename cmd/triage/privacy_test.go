@@ -64,17 +64,7 @@ func piiEmail(i int, region string) []byte {
 }
 
 func TestNoPersonalDataLeaves(t *testing.T) {
-	broker, err := startBroker("127.0.0.1:0", 2, "emails.raw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	addr := broker.ListenAddrs()[0]
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.DefaultProduceTopic("emails.raw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	addr, cl := testBroker(t, 2)
 	ctx := context.Background()
 	var recs []*kgo.Record
 	for i, region := range []string{"us-east-1", "eu-west-1", "sa-east-1", "mars-1"} {
