@@ -5,7 +5,7 @@
 KAFKA_PORT     ?= 19092
 KAFKA_SCRIPTS  := scripts/kafka
 KAFKA_TEST_TIMEOUT ?= 25m
-KAFKA_TESTS    ?= ./integration/...
+KAFKA_TESTS    ?= ./integration/... ./ops/...
 KAFKA_TEST_RUN ?= .
 
 .PHONY: kafka-up kafka-down kafka-restart test-kafka kcat-check
