@@ -142,6 +142,26 @@ type Email struct {
 	Participants []string
 
 	ProcessedAt time.Time
+
+	// Memo lets stages share values derived from the email (for example
+	// the normalized analysis text classify and priority both read) so
+	// each is computed once. It is never exported or logged.
+	Memo map[string]any
+}
+
+// Memoize returns the value stored under key, computing and storing it
+// with f on first use. Not safe for concurrent use on one Email (stages
+// of one email run sequentially).
+func (e *Email) Memoize(key string, f func() any) any {
+	if v, ok := e.Memo[key]; ok {
+		return v
+	}
+	if e.Memo == nil {
+		e.Memo = map[string]any{}
+	}
+	v := f()
+	e.Memo[key] = v
+	return v
 }
 
 // Header returns the first value of the canonical header key k, or "".

@@ -111,7 +111,13 @@ func (s *classifyStage) Name() string { return "classify" }
 // analysisText is the text cue matchers read: the redacted subject and new
 // text when the PII stage ran, else the raw ones (cue matching reports
 // concept names only, never text, so either is safe here).
+// analysisText is memoized on the email: classify and priority both read
+// it, and normalizing is a measurable share of the pipeline's time.
 func analysisText(e *email.Email) textmodel.Text {
+	return e.Memoize("analysis_text", func() any { return buildAnalysisText(e) }).(textmodel.Text)
+}
+
+func buildAnalysisText(e *email.Email) textmodel.Text {
 	subj, body := e.Subject, e.Text()
 	if e.Redacted {
 		subj, body = e.RedactedSubject, e.RedactedBody

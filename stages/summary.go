@@ -97,7 +97,9 @@ func Summarize(subject, body string, maxChars int) string {
 // SummarizeLead is Summarize with an explicit minimum lead length, for
 // the evaluation that chooses leadMin.
 func SummarizeLead(subject, body string, maxChars, minLead int) string {
-	body = capText(body, 16<<10)
+	// The summary is lead-biased: the first informative sentences decide
+	// it, so 4 KB of new text is plenty and keeps long mail cheap.
+	body = capText(body, 4<<10)
 	text := cleanBody(body)
 	if strings.TrimSpace(text) == "" {
 		text = cleanBody(forwardedPart(body))

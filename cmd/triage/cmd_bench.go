@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -182,8 +183,20 @@ func init() {
 		workers := fs.Int("workers", runtime.GOMAXPROCS(0), "concurrent pipelines")
 		asJSON := fs.Bool("json", false, "print one JSON object")
 		cfgPath := fs.String("config", os.Getenv("TRIAGE_CONFIG"), "YAML config file")
+		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured run to this file")
 		if err := parseFlags(fs, args); err != nil {
 			return err
+		}
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
 		}
 		if *workers < 1 || *dur <= 0 {
 			return fmt.Errorf("--workers and --duration must be positive")
