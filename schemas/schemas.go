@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/linkedin/goavro/v2"
 
@@ -31,6 +32,15 @@ const (
 // PipelineVersion is stamped into every record; bump it when stage behaviour
 // changes enough that consumers may want to tell records apart.
 var PipelineVersion = "triage/1"
+
+// MaxBodyBytes bounds redacted_body so an output record stays well under
+// Kafka's default 1 MB message size; a longer body is cut at a UTF-8
+// boundary and the record carries the warning "redacted_body_truncated".
+// Subjects are bounded by MaxSubjectBytes the same way.
+const (
+	MaxBodyBytes    = 256 << 10
+	MaxSubjectBytes = 4 << 10
+)
 
 // Record is the output contract in Go form. Pointer fields are null when the
 // stage that computes them did not run. JSON tags are the Avro field names.
@@ -147,8 +157,16 @@ func FromEmail(e *email.Email) *Record {
 		}
 	}
 	if e.Redacted {
-		r.RedactedSubject = &e.RedactedSubject
-		r.RedactedBody = &e.RedactedBody
+		subj, cutS := cut(e.RedactedSubject, MaxSubjectBytes)
+		body, cutB := cut(e.RedactedBody, MaxBodyBytes)
+		if cutS {
+			r.Warnings = append(r.Warnings, "redacted_subject_truncated")
+		}
+		if cutB {
+			r.Warnings = append(r.Warnings, "redacted_body_truncated")
+		}
+		r.RedactedSubject = &subj
+		r.RedactedBody = &body
 		r.Summary = strp(e.Summary)
 		r.SuggestedResponse = strp(e.SuggestedResponse)
 		r.PII = []PIICount{}
@@ -406,4 +424,15 @@ func fromNative(m map[string]any) *Record {
 		r.Warnings = []string{}
 	}
 	return r
+}
+
+// cut returns s cut to at most n bytes at a rune boundary.
+func cut(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
 }

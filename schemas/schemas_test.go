@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/triage-dev/triage/email"
 )
@@ -214,5 +217,22 @@ func BenchmarkEncode(b *testing.B) {
 		if _, err := c.Encode(r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestOversizedTextIsCutAndFlagged(t *testing.T) {
+	e := sampleEmail()
+	e.RedactedBody = strings.Repeat("é", MaxBodyBytes) // 2 bytes per rune
+	r := FromEmail(e)
+	if len(*r.RedactedBody) > MaxBodyBytes || !utf8.ValidString(*r.RedactedBody) {
+		t.Fatalf("body %d bytes, valid=%v", len(*r.RedactedBody), utf8.ValidString(*r.RedactedBody))
+	}
+	if !slices.Contains(r.Warnings, "redacted_body_truncated") {
+		t.Fatalf("warnings %v", r.Warnings)
+	}
+	c, _ := NewCodec()
+	b, err := c.Encode(r)
+	if err != nil || len(b) > 900<<10 {
+		t.Fatalf("encoded %d bytes, err %v", len(b), err)
 	}
 }

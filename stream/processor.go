@@ -144,7 +144,6 @@ func (p *Processor) baseOpts() []kgo.Opt {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.FetchMaxBytes(o.FetchMaxBytes),
 		kgo.FetchMaxPartitionBytes(o.FetchMaxBytes),
-		kgo.ProducerBatchMaxBytes(16 << 20),
 		kgo.MaxBufferedRecords(o.MaxBufferedRecords),
 		kgo.SessionTimeout(o.SessionTimeout),
 		kgo.DisableAutoCommit(),

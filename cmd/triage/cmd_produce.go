@@ -74,7 +74,7 @@ func init() {
 		if err := stream.CheckBrokers(ctx, bl, 5*time.Second); err != nil {
 			return err
 		}
-		cl, err := kgo.NewClient(kgo.SeedBrokers(bl...), kgo.DefaultProduceTopic(*topic), kgo.ProducerBatchMaxBytes(16<<20))
+		cl, err := kgo.NewClient(kgo.SeedBrokers(bl...), kgo.DefaultProduceTopic(*topic))
 		if err != nil {
 			return err
 		}

@@ -120,7 +120,7 @@ func init() {
 				return err
 			}
 			cl.Close()
-			prod, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerBatchMaxBytes(int32(min(*maxBody+1<<20, 64<<20))))...)
+			prod, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()))...)
 			if err != nil {
 				return fmt.Errorf("serve: producer: %w", err)
 			}
