@@ -21,6 +21,10 @@ type Labelled struct {
 // Messages are returned sorted by path so folds and SGD order are
 // reproducible.
 func LoadCorpus(dir, labels string) ([]Labelled, error) {
+	parse := ParseMail
+	if os.Getenv("TM_RAWPARSE") != "" {
+		parse = ParseRaw
+	}
 	f, err := os.Open(labels)
 	if err != nil {
 		return nil, fmt.Errorf("textmodel: open labels: %w", err)
@@ -60,7 +64,7 @@ func LoadCorpus(dir, labels string) ([]Labelled, error) {
 		if err != nil {
 			return nil, fmt.Errorf("textmodel: read message of row %d: %w", n+2, err)
 		}
-		d, err := ParseRaw(raw)
+		d, err := parse(raw)
 		if err != nil {
 			return nil, fmt.Errorf("textmodel: parse message of row %d: %w", n+2, err)
 		}

@@ -42,10 +42,10 @@ func FromEmail(e *email.Email) Doc {
 	}
 }
 
-// Bits is log2 of the hashed feature space. 2^18 float32 weights make a
-// 1 MiB model; collisions at this size cost nothing measurable on a corpus
-// of a few thousand messages.
-const Bits = 18
+// Bits is log2 of the hashed feature space. 2^20 int8 weights make 1 MiB
+// per component; at 2^18 the collisions of character n-grams cost
+// measurable accuracy (docs/intelligence.md).
+const Bits = 20
 
 const (
 	maxBodyTokens = 3000
@@ -98,7 +98,15 @@ const (
 	// trail or anything a filter added) and the values of the priority
 	// headers and the Date header's zone.
 	FeatHeaders
+	// FeatChars adds character 3-5-grams of the lower-cased subject and
+	// the start of the body (whitespace runs collapsed, digits folded to
+	// 0): they survive the spellings word tokens split ("v1agra",
+	// "mon-ey", "C L I C K") and carry punctuation runs ("!!!", "$$$").
+	FeatChars
 )
+
+// allSets is every defined feature-group bit.
+const allSets = FeatStructure | FeatList | FeatHeaders | FeatChars
 
 // senderHeaders are written by the sending software, so their presence
 // describes the sender, not the route the corpus took.
@@ -110,12 +118,45 @@ var senderHeaders = []string{"X-Priority", "X-Msmail-Priority", "X-Mimeole", "Im
 // every outer fold so the reported figure does not depend on this choice.
 const DefaultSet = FeatStructure | FeatHeaders
 
-// Features returns the sorted, de-duplicated feature indexes of d and the
-// value each carries (binary features, L2-normalised) for DefaultSet.
-func Features(d Doc) ([]uint32, float32) { return FeaturesWith(d, DefaultSet) }
+// Features returns the feature indexes of d and the value each carries
+// for DefaultSet (see FeaturesWith).
+func Features(d Doc) ([]uint32, []float32) { return FeaturesWith(d, DefaultSet) }
 
-// FeaturesWith is Features for an explicit feature set.
-func FeaturesWith(d Doc, set FeatureSet) ([]uint32, float32) {
+// FeaturesWith returns the sorted, de-duplicated feature indexes of d and
+// the value each carries for an explicit feature set: the word group
+// (binary, L2-normalised) plus, with FeatChars, the character n-gram group
+// (counts over the square root of the number of n-grams). Training uses
+// this form; scoring sums the same values without sorting (Model.Score).
+func FeaturesWith(d Doc, set FeatureSet) ([]uint32, []float32) {
+	w := wordFeatures(d, set)
+	wv := float32(1 / math.Sqrt(float64(max(len(w), 1))))
+	acc := map[uint32]float32{}
+	for _, i := range w {
+		acc[i] += wv
+	}
+	if set&FeatChars != 0 {
+		n := 0
+		charGrams(d, func(uint32) { n++ })
+		if n > 0 {
+			cv := float32(1 / math.Sqrt(float64(n)))
+			charGrams(d, func(h uint32) { acc[h] += cv })
+		}
+	}
+	idx := make([]uint32, 0, len(acc))
+	for i := range acc {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	val := make([]float32, len(idx))
+	for k, i := range idx {
+		val[k] = acc[i]
+	}
+	return idx, val
+}
+
+// wordFeatures returns the sorted, de-duplicated indexes of the word
+// group (everything but character n-grams).
+func wordFeatures(d Doc, set FeatureSet) []uint32 {
 	f := make([]uint32, 0, 512)
 	add := func(p, t string) { f = append(f, hash(p, t)) }
 
@@ -151,6 +192,7 @@ func FeaturesWith(d Doc, set FeatureSet) ([]uint32, float32) {
 	if set&FeatStructure != 0 {
 		structFeatures(d, n, sh, add)
 	}
+
 	if set&FeatHeaders != 0 {
 		for _, h := range senderHeaders {
 			if v := first(d.Headers, h); v != "" {
@@ -296,8 +338,7 @@ func FeaturesWith(d Doc, set FeatureSet) ([]uint32, float32) {
 		add("h:", "link_text_mismatch")
 	}
 	slices.Sort(f)
-	f = slices.Compact(f)
-	return f, float32(1 / math.Sqrt(float64(len(f))))
+	return slices.Compact(f)
 }
 
 // tokens calls fn for each lower-cased word token of s (letters and digits;
@@ -552,5 +593,53 @@ func structFeatures(d Doc, words int, sh shape, add func(p, t string)) {
 		add("st:caps_share:", bucket(100*sh.caps/words))
 		add("st:money_share:", bucket(100*sh.money/words))
 		add("st:excl_share:", bucket(100*sh.excl/words))
+	}
+}
+
+const (
+	charMin      = 3
+	charMax      = 5
+	maxCharBytes = 1500 // body prefix read for n-grams: bounds scoring time
+)
+
+// charGrams calls fn with the hash of every character 3..5-gram of the
+// normalised subject + body prefix. Bytes, not runes: multi-byte letters
+// give partial grams, which is harmless for hashing and keeps this cheap.
+func charGrams(d Doc, fn func(uint32)) {
+	var buf [2*maxCharBytes + 8]byte
+	b := buf[:0]
+	space := true
+	put := func(s string, limit int) {
+		for i := 0; i < len(s) && len(b) < limit; i++ {
+			c := s[i]
+			switch {
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+				if space {
+					continue
+				}
+				c, space = ' ', true
+			case c >= '0' && c <= '9':
+				c, space = '0', false
+			case c >= 'A' && c <= 'Z':
+				c, space = c+'a'-'A', false
+			default:
+				space = false
+			}
+			b = append(b, c)
+		}
+	}
+	put(d.Subject, 200)
+	b = append(b, '\n')
+	space = true
+	put(d.Body, len(b)+maxCharBytes)
+	for i := 0; i+charMin <= len(b); i++ {
+		h := uint64(0xcbf29ce484222325) ^ 0x63 // seeded apart from word hashes
+		for j := i; j < i+charMax && j < len(b); j++ {
+			h ^= uint64(b[j])
+			h *= 1099511628211
+			if j-i+1 >= charMin {
+				fn(uint32(h>>20) & (1<<Bits - 1))
+			}
+		}
 	}
 }

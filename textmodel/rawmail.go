@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/triage-dev/triage/email"
+	"github.com/triage-dev/triage/mailparse"
 )
 
 // ParseRaw turns a raw RFC 822 message into a Doc for training and
@@ -205,4 +206,27 @@ func clean(s string) string {
 		s = strings.ToValidUTF8(s, "")
 	}
 	return s
+}
+
+// ParseMail turns a raw message into a Doc with the production parser
+// (mailparse, as the parse stage runs it), so that training sees exactly
+// the subject, body (charsets decoded), links and flags the classify stage
+// sees at run time. Input mailparse cannot read at all falls back to
+// ParseRaw.
+func ParseMail(raw []byte) (Doc, error) {
+	m, err := mailparse.Parse(raw, mailparse.Options{})
+	if err != nil {
+		return ParseRaw(raw)
+	}
+	return Doc{
+		Subject:     m.Subject,
+		Body:        m.Body,
+		Headers:     m.Headers,
+		From:        m.From,
+		ReplyTo:     m.ReplyTo,
+		HTML:        m.Flags.HasHTML,
+		Calendar:    m.Flags.HasCalendar,
+		Links:       m.Links,
+		Attachments: len(m.Attachments),
+	}, nil
 }

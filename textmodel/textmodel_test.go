@@ -2,6 +2,9 @@ package textmodel
 
 import (
 	"bytes"
+	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/triage-dev/triage/email"
@@ -123,6 +126,7 @@ func TestModelRecordsFeatureSet(t *testing.T) {
 		{"base", 0},
 		{"structure+headers", FeatStructure | FeatHeaders},
 		{"all", FeatStructure | FeatHeaders | FeatList},
+		{"chars", FeatStructure | FeatChars},
 	}
 	for _, tc := range tests {
 		m := Train(FeaturiseWith(docs, []bool{true, false}, tc.set), Options{Epochs: 3})
@@ -140,10 +144,86 @@ func TestModelRecordsFeatureSet(t *testing.T) {
 		if a, b := m.Score(docs[0]), got.Score(docs[0]); a != b {
 			t.Errorf("%s: score %v after load, want %v", tc.name, b, a)
 		}
-		bad := buf.Bytes()
-		bad[len(magic)+1] = 0x80
+		bad := bytes.Clone(buf.Bytes())
+		bad[len(magic)+3] = 0x80 // first component's feature set
 		if _, err := Load(bad); err == nil {
 			t.Errorf("%s: unknown feature set accepted", tc.name)
 		}
+	}
+}
+
+// TestSpecScoreMatchesExamples pins the invariant the evaluation relies
+// on: Model.Score (the run-time path, which sums character n-gram weights
+// without building the feature list) gives the probability that scoring
+// the training representation (FeaturesWith) gives, for every kind of
+// component, and the model survives a round trip byte-identically.
+func TestSpecScoreMatchesExamples(t *testing.T) {
+	var docs []Doc
+	var ys []bool
+	for i := 0; i < 30; i++ {
+		docs = append(docs,
+			Doc{Subject: "FREE v1agra!!!", Body: "Buy cheap pills now, $$$ limited offer, click http://pills.example.net/buy now"},
+			Doc{Subject: "Re: parser tests", Body: "The nightly build fails in the parser tests again; see the log attached to the ticket."})
+		ys = append(ys, true, false)
+	}
+	probe := Doc{Subject: "cheap pills", Body: "limited offer for the parser tests, click now"}
+	tests := []struct {
+		name string
+		spec Spec
+	}{
+		{"lr", Spec{{KindLR, FeatStructure}}},
+		{"lr chars", Spec{{KindLR, FeatStructure | FeatChars}}},
+		{"nb", Spec{{KindNB, FeatStructure | FeatHeaders}}},
+		{"lr+nb+chars", Spec{{KindLR, FeatStructure}, {KindNB, FeatStructure}, {KindLR, FeatStructure | FeatChars}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := TrainSpec(docs, ys, tc.spec, Options{Epochs: 3})
+			want := 0.0
+			for _, c := range m.comps {
+				idx, val := FeaturesWith(probe, c.set)
+				want += c.scoreExample(Example{Idx: idx, Val: val})
+			}
+			want /= float64(len(m.comps))
+			if got := m.Score(probe); math.Abs(got-want) > 1e-5 {
+				t.Fatalf("Score %v, example path %v", got, want)
+			}
+			if p := m.Score(docs[0]); p < 0.5 {
+				t.Errorf("spam scored %.2f", p)
+			}
+			if p := m.Score(docs[1]); p > 0.5 {
+				t.Errorf("ham scored %.2f", p)
+			}
+			var b1, b2 bytes.Buffer
+			m.WriteTo(&b1)
+			TrainSpec(docs, ys, tc.spec, Options{Epochs: 3}).WriteTo(&b2)
+			if !bytes.Equal(b1.Bytes(), b2.Bytes()) {
+				t.Fatal("training is not deterministic")
+			}
+			l, err := Load(b1.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.Spec().String() != tc.spec.String() || l.Score(probe) != m.Score(probe) {
+				t.Fatalf("round trip: %s %v", l.Spec(), l.Score(probe))
+			}
+		})
+	}
+}
+
+func TestCharGramsNormalise(t *testing.T) {
+	collect := func(d Doc) []uint32 {
+		var h []uint32
+		charGrams(d, func(x uint32) { h = append(h, x) })
+		return h
+	}
+	a := collect(Doc{Subject: "WIN", Body: "Call  555-1234\n\nNOW"})
+	b := collect(Doc{Subject: "win", Body: "call 999-0000 now"})
+	if !slices.Equal(a, b) {
+		t.Fatalf("case, digits and whitespace runs should not change the grams: %d vs %d", len(a), len(b))
+	}
+	long := Doc{Body: strings.Repeat("x", 10*maxCharBytes)}
+	if n := len(collect(long)); n > 3*maxCharBytes {
+		t.Fatalf("%d grams from a long body; the prefix bound is %d bytes", n, maxCharBytes)
 	}
 }

@@ -46,7 +46,7 @@ func init() {
 				spam++
 			}
 		}
-		m := textmodel.Train(textmodel.Featurise(ds, ys), textmodel.Options{Epochs: *epochs})
+		m := textmodel.TrainSpec(ds, ys, textmodel.DefaultSpec, textmodel.Options{Epochs: *epochs})
 		tmp := *out + ".tmp"
 		f, err := os.Create(tmp)
 		if err != nil {
@@ -62,7 +62,7 @@ func init() {
 		if err := os.Rename(tmp, *out); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
-		fmt.Printf("trained on %d messages (%d spam, %d ham) -> %s\n", len(docs), spam, len(docs)-spam, *out)
+		fmt.Printf("trained %s on %d messages (%d spam, %d ham) -> %s\n", textmodel.DefaultSpec, len(docs), spam, len(docs)-spam, *out)
 		return nil
 	}
 	register(c)
