@@ -20,6 +20,10 @@ type Options struct {
 	Health *Health
 	// Logger receives server errors. Default slog.Default().
 	Logger *slog.Logger
+	// State serves GET /state (the dedup store's statistics as JSON) so
+	// `triage state stats --admin` can read a store a running processor
+	// holds locked. Nil: 404.
+	State http.Handler
 	// ShutdownTimeout bounds graceful shutdown. Default 5s.
 	ShutdownTimeout time.Duration
 }
@@ -68,6 +72,9 @@ func (s *Server) Handler() http.Handler {
 	if s.o.Metrics != nil {
 		mux.Handle("GET /metrics", s.o.Metrics)
 	}
+	if s.o.State != nil {
+		mux.Handle("GET /state", s.o.State)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if s.o.Health == nil {
 			writeReport(w, true, nil)
@@ -86,7 +93,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "triage admin: /metrics /healthz /readyz")
+		fmt.Fprintln(w, "triage admin: /metrics /healthz /readyz /state")
 	})
 	return mux
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sort"
 	"text/tabwriter"
@@ -19,13 +20,14 @@ func init() {
 	c := &command{
 		name:    "state",
 		summary: "inspect the local dedup state store (state stats)",
-		usage: "triage state stats [--state-dir D] [--config F] [--json]\n\n" +
+		usage: "triage state stats [--state-dir D | --admin HOST:PORT] [--config F] [--json]\n\n" +
 			"Entries per region and partition, bytes on disk, oldest entry, next expiry,\n" +
 			"changelog position and last restore per partition. The store is opened\n" +
-			"read-only but still takes Pebble's lock: it cannot be read while a processor\n" +
-			"holds it (use that processor's /metrics instead).\n\n" +
+			"read-only but still takes Pebble's lock; while a processor holds it, read\n" +
+			"the live figures (and the hit rate) from its admin address with --admin.\n\n" +
 			"Examples:\n  triage state stats --state-dir /var/lib/triage/state\n" +
-			"  triage state stats --config triage.yaml --json",
+			"  triage state stats --config triage.yaml --json\n" +
+			"  triage state stats --admin 127.0.0.1:9090",
 	}
 	c.run = func(ctx context.Context, args []string) error {
 		if len(args) == 0 || args[0] != "stats" {
@@ -40,8 +42,16 @@ func init() {
 		path := fs.String("config", os.Getenv("TRIAGE_CONFIG"), "YAML config file (env TRIAGE_CONFIG)")
 		dir := fs.String("state-dir", "", "Pebble dedup state directory (default: state.dir from the config)")
 		asJSON := fs.Bool("json", false, "print JSON")
+		adminAddr := fs.String("admin", "", "read the statistics from a running processor's admin address (host:port) instead of opening the store")
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
+		}
+		if *adminAddr != "" {
+			s, err := fetchStateStats(ctx, *adminAddr)
+			if err != nil {
+				return err
+			}
+			return printStateStats(os.Stdout, s, *asJSON)
 		}
 		if *dir == "" {
 			cfg, err := config.Load(*path, nil)
@@ -71,7 +81,7 @@ func stateStats(w io.Writer, dir string, asJSON bool) error {
 	}
 	st, err := state.Open(state.Options{Dir: dir, ReadOnly: true, CacheSize: 8 << 20})
 	if errors.Is(err, state.ErrLocked) {
-		return fmt.Errorf("state store %s is locked by a running processor; stop it or read its /metrics", dir)
+		return fmt.Errorf("state store %s is locked by a running processor; use --admin HOST:PORT (its admin address) to read it live", dir)
 	}
 	if err != nil {
 		return err
@@ -81,6 +91,11 @@ func stateStats(w io.Writer, dir string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	return printStateStats(w, s, asJSON)
+}
+
+// printStateStats renders statistics as a table or JSON.
+func printStateStats(w io.Writer, s *state.Stats, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -131,4 +146,41 @@ func stateHumanBytes(n uint64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// stateHandler serves the live store's statistics for GET /state.
+func stateHandler(st *state.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		s, err := st.Stats()
+		if err != nil {
+			http.Error(w, "state statistics unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		s.Hits, s.Misses = st.HitRate()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s)
+	})
+}
+
+// fetchStateStats reads GET /state from a running processor.
+func fetchStateStats(ctx context.Context, addr string) (*state.Stats, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/state", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("read state from %s: %w", addr, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("read state from %s: %s (is dedup enabled there?)", addr, resp.Status)
+	}
+	var s state.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		return nil, fmt.Errorf("read state from %s: %w", addr, err)
+	}
+	return &s, nil
 }

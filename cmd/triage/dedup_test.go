@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
@@ -24,9 +25,23 @@ import (
 )
 
 func instance(t *testing.T, addr, stateDir string) (stop func()) {
+	return instanceAdmin(t, addr, stateDir, "off")
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func instanceAdmin(t *testing.T, addr, stateDir, adminAddr string) (stop func()) {
 	t.Helper()
 	cfg, err := config.LoadEnv("", map[string]any{
-		"dev": true, "kafka.brokers": []string{addr}, "state.dir": stateDir, "admin_addr": "off",
+		"dev": true, "kafka.brokers": []string{addr}, "state.dir": stateDir, "admin_addr": adminAddr,
 		"kafka.session_timeout": "6s", "kafka.transaction_timeout": "5s", "shutdown_timeout": "5s",
 	}, func() []string { return nil })
 	if err != nil {
@@ -105,12 +120,21 @@ func TestDuplicateCaughtAfterPartitionMoves(t *testing.T) {
 		t.Fatalf("after A: %v", got)
 	}
 
-	stopB := instance(t, addr, t.TempDir()) // empty state: must restore
-	send(2, 3, 4)                           // 2 and 3 are duplicates of what A emitted
+	adminB := freeAddr(t)
+	stopB := instanceAdmin(t, addr, t.TempDir(), adminB) // empty state: must restore
+	send(2, 3, 4)                                        // 2 and 3 are duplicates of what A emitted
 	wait()
 	got = countOutputs(t, addr)
 	if got[id(2)] != 1 || got[id(3)] != 1 || got[id(4)] != 1 {
 		t.Fatalf("duplicates after the partition moved were not caught: %v", got)
+	}
+	// `triage state stats --admin` reads the live store B holds locked.
+	st, err := fetchStateStats(ctx, adminB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Entries != 4 || st.Hits != 2 {
+		t.Fatalf("live stats: %d entries (want 4), %d hits (want 2)", st.Entries, st.Hits)
 	}
 
 	// Erasure: forget sender2, then a resend of email 2 is processed again.

@@ -131,7 +131,11 @@ func buildRuntime(c *config.Config, log *slog.Logger, tweak func(*stream.Options
 	}
 	rt.proc = proc
 	if c.AdminAddr != "" && c.AdminAddr != "off" {
-		srv, err := admin.Listen(c.AdminAddr, admin.Options{Metrics: m.Handler(), Health: health, Logger: log})
+		ao := admin.Options{Metrics: m.Handler(), Health: health, Logger: log}
+		if st != nil {
+			ao.State = stateHandler(st)
+		}
+		srv, err := admin.Listen(c.AdminAddr, ao)
 		if err != nil {
 			rt.close()
 			return nil, err
