@@ -163,7 +163,8 @@ func RestorePartitions(ctx context.Context, clientOpts []kgo.Opt, topic string, 
 			return fmt.Errorf("stream: restore partition %d: %w", p, err)
 		}
 		obs.Restore(p, 0, true, time.Since(start))
-		log.Debug("state partition restored", "partition", p, "next", pos[p], "how", how)
+		log.Info("state partition restored", "partition", p, "next", pos[p], "how", how,
+			"elapsed", time.Since(start).Round(time.Millisecond).String())
 		cl.PauseFetchPartitions(map[string][]int32{topic: {p}})
 		delete(todo, p)
 		return nil
@@ -231,9 +232,15 @@ func RestorePartitions(ctx context.Context, clientOpts []kgo.Opt, topic string, 
 		}
 		if time.Since(lastReport) >= restoreProgress {
 			lastReport = time.Now()
+			var remaining int64
 			for p, s := range todo {
 				obs.Restore(p, s.end-pos[p], false, time.Since(start))
+				remaining += s.end - pos[p]
 			}
+			// Progress in the log too: a long restore must not look like a
+			// hang to whoever reads it.
+			log.Info("state restore in progress", "partitions_left", len(todo), "remaining_records", remaining,
+				"elapsed", time.Since(start).Round(time.Second).String())
 		}
 	}
 	return nil
