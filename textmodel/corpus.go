@@ -17,14 +17,11 @@ type Labelled struct {
 }
 
 // LoadCorpus reads a labels CSV with at least the columns path and label
-// (ham|spam), and optionally subset, and parses each message under dir.
+// (ham|spam), and optionally subset, and parses each message under dir
+// with ParseMail.
 // Messages are returned sorted by path so folds and SGD order are
 // reproducible.
 func LoadCorpus(dir, labels string) ([]Labelled, error) {
-	parse := ParseMail
-	if os.Getenv("TM_RAWPARSE") != "" {
-		parse = ParseRaw
-	}
 	f, err := os.Open(labels)
 	if err != nil {
 		return nil, fmt.Errorf("textmodel: open labels: %w", err)
@@ -64,7 +61,7 @@ func LoadCorpus(dir, labels string) ([]Labelled, error) {
 		if err != nil {
 			return nil, fmt.Errorf("textmodel: read message of row %d: %w", n+2, err)
 		}
-		d, err := parse(raw)
+		d, err := ParseMail(raw)
 		if err != nil {
 			return nil, fmt.Errorf("textmodel: parse message of row %d: %w", n+2, err)
 		}

@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/triage-dev/triage/email"
 )
@@ -337,23 +339,49 @@ func wordFeatures(d Doc, set FeatureSet) []uint32 {
 	if mismatch > 0 {
 		add("h:", "link_text_mismatch")
 	}
-	slices.Sort(f)
-	return slices.Compact(f)
+	return dedup(f)
+}
+
+// seenPool holds bitsets over the feature space for dedup; a set is all
+// zero whenever it is in the pool.
+var seenPool = sync.Pool{New: func() any { b := make([]uint64, 1<<Bits/64); return &b }}
+
+// dedup removes repeated indexes from f in place, keeping first
+// occurrences. A bitset is linear in len(f), where sorting was a sixth of
+// scoring time; callers that need order sort themselves.
+func dedup(f []uint32) []uint32 {
+	p := seenPool.Get().(*[]uint64)
+	seen := *p
+	out := f[:0]
+	for _, i := range f {
+		w, m := i>>6, uint64(1)<<(i&63)
+		if seen[w]&m == 0 {
+			seen[w] |= m
+			out = append(out, i)
+		}
+	}
+	for _, i := range out {
+		seen[i>>6] = 0
+	}
+	seenPool.Put(p)
+	return out
 }
 
 // tokens calls fn for each lower-cased word token of s (letters and digits;
 // digit runs collapse to a shape token), at most max of them. caps reports
 // an all-capitals word of 3+ letters.
 func tokens(s string, max int, fn func(tok string, caps bool)) {
-	var b strings.Builder
+	// A stack buffer: one allocation per token (the string handed to fn).
+	var arr [64]byte
+	b := arr[:0]
 	count := 0
 	letters, upper, digits := 0, 0, 0
 	emit := func() {
-		if b.Len() == 0 {
+		if len(b) == 0 {
 			return
 		}
-		t := b.String()
-		b.Reset()
+		t := string(b)
+		b = b[:0]
 		caps := letters >= 3 && upper == letters
 		switch {
 		case digits > 0 && letters == 0:
@@ -372,12 +400,31 @@ func tokens(s string, max int, fn func(tok string, caps bool)) {
 		if count >= max {
 			return
 		}
+		if r < 0x80 {
+			// ASCII fast path: the same decisions as below, without the
+			// Unicode tables.
+			switch {
+			case r >= 'a' && r <= 'z':
+				letters++
+				b = append(b, byte(r))
+				continue
+			case r >= 'A' && r <= 'Z':
+				letters++
+				upper++
+				b = append(b, byte(r)+'a'-'A')
+				continue
+			case r >= '0' && r <= '9':
+				digits++
+				b = append(b, byte(r))
+				continue
+			}
+		}
 		switch {
 		case unicode.IsLetter(r):
 			if isCJK(r) {
 				// Each CJK character is a token: there are no spaces.
 				emit()
-				b.WriteRune(r)
+				b = utf8.AppendRune(b, r)
 				letters = 1
 				emit()
 				continue
@@ -386,19 +433,19 @@ func tokens(s string, max int, fn func(tok string, caps bool)) {
 			if unicode.IsUpper(r) {
 				upper++
 			}
-			b.WriteRune(unicode.ToLower(r))
+			b = utf8.AppendRune(b, unicode.ToLower(r))
 		case unicode.IsDigit(r):
 			digits++
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		case r == '$' || r == '€' || r == '£' || r == '!':
 			emit()
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 			emit()
 		case r == '\'' || r == '-':
-			if b.Len() == 0 {
+			if len(b) == 0 {
 				continue
 			}
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		default:
 			emit()
 		}
@@ -407,6 +454,9 @@ func tokens(s string, max int, fn func(tok string, caps bool)) {
 }
 
 func isCJK(r rune) bool {
+	if r < 0x1100 { // below Hangul Jamo: no CJK script
+		return false
+	}
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }
 
