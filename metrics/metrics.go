@@ -82,6 +82,7 @@ type Metrics struct {
 	rebalances  *prometheus.CounterVec
 	restoreRem  *prometheus.GaugeVec
 	restoreDur  prometheus.Histogram
+	resets      *prometheus.CounterVec
 	buildInfo   *prometheus.GaugeVec
 	lag         *lagCollector
 	state       *stateCollector
@@ -155,6 +156,11 @@ func New(o Options) *Metrics {
 		Help: "Changelog records left to restore, by input partition; 0 once restored."}, []string{"partition"})
 	m.restoreDur = prometheus.NewHistogram(prometheus.HistogramOpts{Name: name("state_restore_duration_seconds"),
 		Help: "Time to restore one partition's state from its changelog.", Buckets: RestoreBuckets})
+	m.resets = prometheus.NewCounterVec(prometheus.CounterOpts{Name: name("state_restore_resets_total"),
+		Help: "Partitions whose state was rebuilt from the start of the changelog instead of incrementally, by reason (empty, truncated, recreated)."}, []string{"reason"})
+	for _, r := range []string{"empty", "truncated", "recreated"} {
+		m.resets.WithLabelValues(r)
+	}
 	m.buildInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name("build_info"),
 		Help: "Always 1; labels carry the build version and Go version."}, []string{"version", "goversion"})
 	m.lag = newLagCollector(o.Now)
@@ -162,7 +168,7 @@ func New(o Options) *Metrics {
 
 	m.reg.MustRegister(m.processed, m.languages, m.pii, m.compliance, m.stageDur, m.e2e, m.errs,
 		m.dlq, m.dedup, m.txns, m.txnDur, m.assigned, m.rebalances, m.restoreRem, m.restoreDur,
-		m.buildInfo, m.lag, m.state,
+		m.resets, m.buildInfo, m.lag, m.state,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.buildInfo.WithLabelValues(o.Version, runtime.Version()).Set(1)

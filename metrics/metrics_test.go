@@ -368,7 +368,7 @@ func TestStateAbsentUntilSet(t *testing.T) {
 		}
 	}
 	sort.Strings(got)
-	want := "triage_state_bytes,triage_state_entries,triage_state_restore_duration_seconds,triage_state_sweeper_deletions_total"
+	want := "triage_state_bytes,triage_state_entries,triage_state_restore_duration_seconds,triage_state_restore_resets_total,triage_state_sweeper_deletions_total"
 	if strings.Join(got, ",") != want {
 		t.Errorf("state families %v", got)
 	}

@@ -91,6 +91,17 @@ func (m *Metrics) Restore(partition int32, remaining int64, done bool, d time.Du
 	m.restoreC.get(partition).Set(float64(remaining))
 }
 
+// RestoreReset counts a full (non-incremental) restore of a partition;
+// implements stream.RestoreResetObserver.
+func (m *Metrics) RestoreReset(_ int32, reason string) {
+	switch reason {
+	case "empty", "truncated", "recreated":
+	default:
+		reason = "other"
+	}
+	m.resets.WithLabelValues(reason).Inc()
+}
+
 // ComplianceViolation counts one compliance signal.
 func (m *Metrics) ComplianceViolation(framework, rule string) {
 	m.complianceC.get(pair{orUnknown(framework), orUnknown(rule)}).Inc()
