@@ -114,10 +114,9 @@ const allSets = FeatStructure | FeatList | FeatHeaders | FeatChars
 // describes the sender, not the route the corpus took.
 var senderHeaders = []string{"X-Priority", "X-Msmail-Priority", "X-Mimeole", "Importance", "User-Agent", "Mime-Version", "X-Accept-Language", "Content-Language", "Disposition-Notification-To", "Thread-Index", "X-Mailer", "Organization", "Reply-To", "Cc", "Sender"}
 
-// DefaultSet is the feature set Featurise uses and `triage train` trains
-// with. It was chosen by cross-validation on the training corpus (see
-// docs/intelligence.md); the nested-CV evaluation re-selects it inside
-// every outer fold so the reported figure does not depend on this choice.
+// DefaultSet is the feature set Featurise uses: the word group of the
+// round-2 model (single logistic regression). The committed model's
+// recipe is DefaultSpec, which `triage train` trains.
 const DefaultSet = FeatStructure | FeatHeaders
 
 // Features returns the feature indexes of d and the value each carries
