@@ -232,8 +232,15 @@ func cleanBody(body string) string {
 	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
 	var kept []string
 	first := true
+	keptBytes := 0
 	for _, raw := range lines {
 		l := strings.TrimSpace(raw)
+		// The summary is built from the lead, so stop at the first paragraph
+		// boundary after 2 KB of kept text: the rest cannot change it, and
+		// cleaning it was a fifth of the pipeline's time on real mail.
+		if l == "" && keptBytes >= 2<<10 {
+			break
+		}
 		ll := strings.ToLower(l)
 		if strings.HasPrefix(l, ">") {
 			continue
@@ -255,6 +262,7 @@ func cleanBody(body string) string {
 			}
 		}
 		kept = append(kept, l)
+		keptBytes += len(l)
 	}
 	// Paragraphs: drop disclaimers.
 	var paras []string
