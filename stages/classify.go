@@ -46,7 +46,9 @@ const (
 // supported language. Concept names appear in reasons as "cue:<concept>".
 var categoryCues = map[string]map[string][]string{
 	"meeting": {
-		"meeting":    {"meeting", "meet", "call", "agenda", "reunión", "reunion", "réunion", "besprechung", "termin", "meeting", "reunião", "riunione", "vergadering", "möte", "spotkanie", "встреча", "совещание", "会議", "打ち合わせ", "会议", "اجتماع"},
+		// Bare "call" and "meet" are left out: "call me", "API calls",
+		// "meet the deadline" are far more common in work mail than meetings.
+		"meeting":    {"meeting", "let's meet", "meet at", "meet on", "conference call", "video call", "zoom call", "teams call", "agenda", "reunión", "reunion", "réunion", "besprechung", "termin", "meeting", "reunião", "riunione", "vergadering", "möte", "spotkanie", "встреча", "совещание", "会議", "打ち合わせ", "会议", "اجتماع"},
 		"invitation": {"invitation", "invite", "invited", "convocatoria", "invitación", "einladung", "convite", "invito", "uitnodiging", "inbjudan", "zaproszenie", "приглашение", "招待", "邀请"},
 		"schedule":   {"reschedule", "calendar", "availability", "available slot", "time slot", "agenda una", "calendario", "disponibilidad", "calendrier", "disponibilité", "kalender", "verfügbar", "calendário", "disponibilidade", "calendario", "disponibilità", "agenda", "kalendarz", "календарь", "日程", "スケジュール", "日程安排", "موعد"},
 	},
@@ -80,6 +82,10 @@ var categoryCues = map[string]map[string][]string{
 
 // Header-independent text evidence for the non-topical categories.
 var signalCues = map[string][]string{
+	// payment_request: the ask at the heart of business-email-compromise
+	// fraud. With a diverted reply path (Reply-To on another domain) it is
+	// phishing even without a link; alone it is ordinary billing talk.
+	"payment_request": {"wire transfer", "bank transfer", "gift card", "gift cards", "new bank details", "change of bank details", "updated bank details", "transferencia bancaria", "tarjetas regalo", "nuevos datos bancarios", "virement", "cartes cadeaux", "nouvelles coordonnées bancaires", "überweisung", "geschenkkarten", "neue bankverbindung", "transferência bancária", "cartões-presente", "novos dados bancários", "bonifico", "carte regalo", "nuove coordinate bancarie", "overboeking", "cadeaukaarten", "banköverföring", "przelew", "банковский перевод", "подарочные карты", "振込", "ギフトカード", "电汇", "礼品卡", "تحويل بنكي"},
 	// credential/verification wording typical of phishing.
 	"credentials":  {"verify your account", "confirm your identity", "account suspended", "account has been suspended", "unusual activity", "update your payment", "confirm your password", "verifique su cuenta", "cuenta suspendida", "vérifiez votre compte", "compte suspendu", "bestätigen sie ihr konto", "konto gesperrt", "verifique sua conta", "conta suspensa", "verifica il tuo account", "account sospeso", "bevestig uw account", "verifiera ditt konto", "zweryfikuj konto", "подтвердите учетную запись", "アカウントを確認", "アカウントが停止", "验证您的帐户", "账户已被冻结"},
 	"unsubscribe":  {"unsubscribe", "darse de baja", "cancelar suscripción", "se désabonner", "désinscrire", "abmelden", "abbestellen", "descadastrar", "cancelar inscrição", "disiscriviti", "annulla iscrizione", "afmelden", "avregistrera", "wypisz", "отписаться", "配信停止", "退订", "إلغاء الاشتراك"},
@@ -233,14 +239,26 @@ func classifyEmail(m *textmodel.Model, e *email.Email) classification {
 	out := func(cat string, conf float64) classification {
 		return classification{category: cat, confidence: round2(conf), reasons: reasons, signals: sig}
 	}
+	if sig["payment_request"] && replyMismatch {
+		add("cue:payment_request")
+		phish += 3
+	}
 	if phish >= 4 {
 		return out("phishing", math.Min(0.99, 0.6+0.1*float64(phish)))
 	}
 	// The model was trained on English mail only; for other languages its
 	// text features are mostly unseen, so only a very high score counts.
+	// Its character n-grams make it confidently wrong on scripts it never
+	// saw (a plain Chinese invoice scored 0.98), so for non-Latin scripts
+	// the model alone never decides spam: it needs something to act on (a
+	// link, HTML or an attachment) as well.
 	low := spamLow
 	if e.Language != "" && e.Language != "en" {
 		low = spamHigh
+	}
+	nothingToAct := len(e.Links) == 0 && !e.Flags.HasHTML && len(e.Attachments) == 0
+	if nonLatinLanguage(e.Language) && nothingToAct {
+		low = 2 // unreachable: the model alone cannot make it spam
 	}
 	// A few words are thin evidence for a bag-of-words model (most
 	// training messages are long), so short texts need a clearer score.
@@ -254,7 +272,7 @@ func classifyEmail(m *textmodel.Model, e *email.Email) classification {
 	if len(e.Links) == 0 && !e.Flags.HasHTML && len(e.Attachments) == 0 && low < spamShort {
 		low = spamShort
 	}
-	if p >= spamHigh || (p >= low && !bulk && !auto) {
+	if (p >= spamHigh && low <= spamHigh) || (p >= low && !bulk && !auto) {
 		return out("spam", p)
 	}
 	if e.Flags.HasCalendar {
@@ -350,3 +368,13 @@ func isNoReply(addr string) bool {
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// nonLatinLanguage reports languages written in scripts the English-only
+// spam model never saw in training.
+func nonLatinLanguage(lang string) bool {
+	switch lang {
+	case "ja", "zh", "ko", "ru", "ar":
+		return true
+	}
+	return false
+}

@@ -166,3 +166,35 @@ func BenchmarkClassify(b *testing.B) {
 		st.Process(context.Background(), e)
 	}
 }
+
+// TestBusinessEmailCompromise: a payment request with the reply path
+// diverted to another domain is phishing even without a link; the same
+// request from a normal thread is billing talk.
+func TestBusinessEmailCompromise(t *testing.T) {
+	st, _ := newClassify(&Config{})
+	for _, tc := range []struct {
+		name, lang, subj, body string
+		divert                 bool
+		want                   string
+	}{
+		{"en diverted", "en", "Confidential", "Please process a wire transfer of 48,900 USD today and reply only to me.", true, "phishing"},
+		{"de diverted", "de", "Vertraulich", "Bitte veranlassen Sie heute eine Überweisung von 48.900 EUR und antworten Sie nur mir.", true, "phishing"},
+		{"fr diverted", "fr", "Confidentiel", "Merci d'effectuer un virement de 48 900 EUR aujourd'hui.", true, "phishing"},
+		{"en same domain", "en", "Supplier payment", "Please process a wire transfer of 48,900 USD for invoice 4411 today.", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := sample(tc.lang, tc.subj, tc.body, func(e *email.Email) {
+				if tc.divert {
+					e.ReplyTo = []email.Address{{Address: "boss@freemail.example.net"}}
+				}
+			})
+			st.Process(context.Background(), e)
+			if tc.want != "" && e.Category != tc.want {
+				t.Fatalf("category %s (%v), want %s", e.Category, e.CategoryReasons, tc.want)
+			}
+			if tc.want == "" && e.Category == "phishing" {
+				t.Fatalf("ordinary payment request marked phishing: %v", e.CategoryReasons)
+			}
+		})
+	}
+}

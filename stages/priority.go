@@ -168,6 +168,12 @@ func (s *priorityStage) score(e *email.Email) (int, []string) {
 	if (e.Flags.IsBulk || e.Flags.IsAutoReply) && e.Category != "newsletter" && e.Category != "notification" {
 		bump(-2, "flag:bulk_or_auto")
 	}
+	// An auto-reply (out of office, vacation) never needs action, whatever
+	// urgent words it carries from the message it answers.
+	if e.Flags.IsAutoReply && p > 2 {
+		p = 2
+		reasons = append(reasons, "flag:auto_reply")
+	}
 	return clamp(p, 0, 10), reasons
 }
 

@@ -38,6 +38,7 @@ func TestPriority(t *testing.T) {
 		{"spam zero", sample("en", "Win", "Free money today!", func(e *email.Email) { e.Category = "spam" }), "low", "category:spam", 0},
 		{"no rush", sample("en", "Idea", "No rush, have a look when you have time.", nil), "low", "cue:no_rush", 3},
 		{"en inquiry waits", sample("en", "Pricing", "I would like to know whether you offer a discount for schools.", nil), "low", "cue:inquiry", 3},
+		{"auto-reply quoting urgency stays low", sample("en", "Automatic reply: URGENT outage", "I am out of the office until Monday. For urgent production issues call the on-call desk.", func(e *email.Email) { e.Flags.IsAutoReply = true }), "low", "flag:auto_reply", 2},
 		{"de inquiry waits", sample("de", "Frage zu Lizenzen", "Ich möchte wissen, ob es eine Jahreslizenz gibt.", nil), "low", "cue:inquiry", 3},
 		{"question about broken thing is not an inquiry", sample("en", "Question about export", "I was wondering why the export does not work since yesterday.", nil), "medium", "", 6},
 		{"es broken production with impact", sample("es", "Error en producción", "El pago no funciona en producción y afecta a todos los usuarios. Es urgente.", nil), "critical", "cue:impact", 10},
