@@ -108,7 +108,12 @@ func (s *Store) Stats() (*Stats, error) {
 	if err := it.Close(); err != nil {
 		return nil, fmt.Errorf("state: stats: %w", err)
 	}
+	// The erasure log merges pending and frozen entries that Commit and
+	// Erase change under s.mu; Stats may run concurrently with the loop
+	// (the admin server's /state).
+	s.mu.Lock()
 	logs, err := s.erasureLogs()
+	s.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
