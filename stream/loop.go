@@ -28,6 +28,18 @@ func (p *Processor) runEOS(ctx context.Context) error {
 		return fmt.Errorf("stream: client: %w", err)
 	}
 	cl := sess.Client()
+	// Initialise the transactional producer id now rather than at the first
+	// produce: InitProducerID fences a killed predecessor with the same
+	// transactional id and makes the coordinator abort its open
+	// transaction, which the changelog restore waits for (an open
+	// transaction holds the last stable offset back).
+	if _, _, err := cl.ProducerID(ctx); err != nil {
+		sess.Close()
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("stream: init transactional producer %s: %w", p.o.TransactionalID, err)
+	}
 	defer func() {
 		p.o.Health.SetJoined(false)
 		// Close leaves the group (unless static) after aborting nothing: the

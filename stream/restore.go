@@ -29,6 +29,13 @@ var (
 	restoreIdle     = 10 * time.Second
 	restoreSettle   = 10 * time.Second
 	restoreProgress = time.Second
+	// restoreOpenTxnWait bounds the wait for a transaction still open on a
+	// changelog partition (its last stable offset below its high
+	// watermark): the previous owner's last transaction, which commits or
+	// is aborted by the coordinator within the transaction timeout (40s by
+	// default). Restoring before it settles would miss the marks it
+	// commits, and a duplicate of one of those emails could pass once.
+	restoreOpenTxnWait = 60 * time.Second
 )
 
 // RestorePartitions brings st up to date with the changelog topic for the
@@ -250,16 +257,22 @@ func RestorePartitions(ctx context.Context, clientOpts []kgo.Opt, topic string, 
 // restoreSettle for it to reach the store's own next offset: right after a
 // commit the transaction markers may not be written yet, and treating that
 // as truncation would throw away a good store. A recreated topic (other
-// id) is not waited for.
+// id) is not waited for. It also waits, up to restoreOpenTxnWait, while a
+// transaction is open on a partition (last stable offset below the high
+// watermark): see restoreOpenTxnWait.
 func settledEnds(ctx context.Context, adm *kadm.Client, topic, topicID string, partitions []int32, st State) (map[int32]int64, error) {
-	deadline := time.Now().Add(restoreSettle)
+	start := time.Now()
 	for {
 		lo, err := adm.ListCommittedOffsets(ctx, topic)
 		if err != nil {
 			return nil, fmt.Errorf("stream: restore: end offsets of %s: %w", topic, err)
 		}
+		hw, err := adm.ListEndOffsets(ctx, topic)
+		if err != nil {
+			return nil, fmt.Errorf("stream: restore: end offsets of %s: %w", topic, err)
+		}
 		ends := map[int32]int64{}
-		behind := false
+		behind, open := false, false
 		for _, p := range partitions {
 			o, ok := lo.Lookup(topic, p)
 			if !ok || o.Err != nil {
@@ -269,8 +282,16 @@ func settledEnds(ctx context.Context, adm *kadm.Client, topic, topicID string, p
 			if next, id, err := st.ChangelogPosition(p); err == nil && next > o.Offset && (id == "" || id == topicID) {
 				behind = true
 			}
+			if h, ok := hw.Lookup(topic, p); ok && h.Err == nil && h.Offset > o.Offset {
+				open = true
+			}
 		}
-		if !behind || time.Now().After(deadline) {
+		waited := time.Since(start)
+		switch {
+		case !behind && !open:
+			return ends, nil
+		case open && waited < restoreOpenTxnWait, behind && waited < restoreSettle:
+		default:
 			return ends, nil
 		}
 		select {
