@@ -336,3 +336,48 @@ func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
 }
+
+// TestRestoreWaitsForOpenTransaction: the previous owner's last
+// transaction is still open when the partition is assigned here. Restoring
+// at once would read only up to the last stable offset and miss the marks
+// that transaction commits a moment later; a duplicate of one of those
+// emails would then pass. The restore waits for the transaction to settle.
+func TestRestoreWaitsForOpenTransaction(t *testing.T) {
+	ctx := context.Background()
+	c, adm := newCluster(t)
+	if _, err := stream.EnsureChangelog(ctx, adm, clTopic, 1); err != nil {
+		t.Fatal(err)
+	}
+	a := newInstance(t, c, "a")
+	b := newInstance(t, c, "b")
+	a.restore(newObs(), 0)
+	a.mark("early", 0)
+	a.txn(true)
+
+	// a's next transaction is open: produced, not yet committed.
+	a.mark("late", 0)
+	if err := a.cl.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range a.st.TakePending() {
+		if err := a.cl.ProduceSync(ctx, &kgo.Record{Partition: e.Partition, Key: e.Key, Value: e.Value}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() {
+		time.Sleep(700 * time.Millisecond)
+		if err := a.cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+			t.Error(err)
+		}
+	}()
+	start := time.Now()
+	b.restore(newObs(), 0)
+	if time.Since(start) < 500*time.Millisecond {
+		t.Fatalf("restore did not wait for the open transaction (took %s)", time.Since(start))
+	}
+	for _, k := range []string{"early", "late"} {
+		if !b.mark(k, 0) {
+			t.Errorf("%s: not restored; its duplicate would pass", k)
+		}
+	}
+}
