@@ -122,47 +122,17 @@ func (p *Processor) eosBatch(ctx context.Context, sess *kgo.GroupTransactSession
 		return false, fmt.Errorf("stream: begin transaction: %w", err)
 	}
 	items := p.process(ctx, recs)
-
-	var (
-		mu         sync.Mutex
-		produceErr error
-		clOffsets  = map[int32]int64{}
-	)
-	promise := func(r *kgo.Record, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			if produceErr == nil {
-				produceErr = err
-			}
-			return
-		}
-		if r.Topic == p.o.ChangelogTopic {
-			if cur, ok := clOffsets[r.Partition]; !ok || r.Offset > cur {
-				clOffsets[r.Partition] = r.Offset
-			}
-		}
-	}
-	produce := func(r *kgo.Record) { sess.Produce(ctx, r, promise) }
-	out := p.emit(ctx, items, produce)
-	if p.o.State != nil {
-		p.stateWork(produce)
-		for _, ce := range p.o.State.TakePending() {
-			produce(&kgo.Record{Topic: p.o.ChangelogTopic, Partition: ce.Partition, Key: ce.Key, Value: ce.Value})
-		}
-	}
-	flushErr := cl.Flush(ctx)
-	mu.Lock()
-	perr := produceErr
-	mu.Unlock()
+	out, clOffsets, perr := p.produceBatch(ctx, cl, items, func(r *kgo.Record, prom func(*kgo.Record, error)) {
+		sess.Produce(ctx, r, prom)
+	})
 
 	try := kgo.TryCommit
 	switch {
 	case out.retry != nil:
 		p.log.Warn("transient stage failure; aborting batch for redelivery", "err", out.retry, "records", len(recs))
 		try = kgo.TryAbort
-	case flushErr != nil || perr != nil:
-		p.log.Warn("produce failed; aborting batch for redelivery", "err", errors.Join(flushErr, perr), "records", len(recs))
+	case perr != nil:
+		p.log.Warn("produce failed; aborting batch for redelivery", "err", perr, "records", len(recs))
 		try = kgo.TryAbort
 	}
 	committed, err := sess.End(ctx, try)
@@ -220,35 +190,9 @@ func (p *Processor) runALO(ctx context.Context) error {
 func (p *Processor) aloBatch(ctx context.Context, cl *kgo.Client, recs []*kgo.Record) bool {
 	start := time.Now()
 	items := p.process(ctx, recs)
-	var (
-		mu        sync.Mutex
-		perr      error
-		clOffsets = map[int32]int64{}
-	)
-	promise := func(r *kgo.Record, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil && perr == nil {
-			perr = err
-		}
-		if err == nil && r.Topic == p.o.ChangelogTopic {
-			if cur, ok := clOffsets[r.Partition]; !ok || r.Offset > cur {
-				clOffsets[r.Partition] = r.Offset
-			}
-		}
-	}
-	produce := func(r *kgo.Record) { cl.Produce(ctx, r, promise) }
-	out := p.emit(ctx, items, produce)
-	if p.o.State != nil {
-		p.stateWork(produce)
-		for _, ce := range p.o.State.TakePending() {
-			produce(&kgo.Record{Topic: p.o.ChangelogTopic, Partition: ce.Partition, Key: ce.Key, Value: ce.Value})
-		}
-	}
-	ferr := cl.Flush(ctx)
-	mu.Lock()
-	err := errors.Join(ferr, perr)
-	mu.Unlock()
+	out, clOffsets, err := p.produceBatch(ctx, cl, items, func(r *kgo.Record, prom func(*kgo.Record, error)) {
+		cl.Produce(ctx, r, prom)
+	})
 	if out.retry != nil || err != nil {
 		_ = p.endState(false, nil)
 		p.o.Observer.Transaction("aborted", time.Since(start))
@@ -296,4 +240,45 @@ func pollBeat(ctx context.Context, poll func(context.Context) kgo.Fetches) kgo.F
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	return poll(pctx)
+}
+
+// produceBatch produces a batch's outputs and dead letters, then the state's
+// own records (erasure audits, sweeper and mark changelog entries, in that
+// order: no stage runs after TakePending), and flushes. It returns what was
+// emitted, the last changelog offset produced per partition (for
+// State.Commit), and the first produce or flush error.
+func (p *Processor) produceBatch(ctx context.Context, cl *kgo.Client, items []item,
+	send func(*kgo.Record, func(*kgo.Record, error))) (batchOutcome, map[int32]int64, error) {
+	var (
+		mu        sync.Mutex
+		perr      error
+		clOffsets = map[int32]int64{}
+	)
+	promise := func(r *kgo.Record, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if perr == nil {
+				perr = err
+			}
+			return
+		}
+		if r.Topic == p.o.ChangelogTopic {
+			if cur, ok := clOffsets[r.Partition]; !ok || r.Offset > cur {
+				clOffsets[r.Partition] = r.Offset
+			}
+		}
+	}
+	produce := func(r *kgo.Record) { send(r, promise) }
+	out := p.emit(ctx, items, produce)
+	if p.o.State != nil {
+		p.stateWork(produce)
+		for _, ce := range p.o.State.TakePending() {
+			produce(&kgo.Record{Topic: p.o.ChangelogTopic, Partition: ce.Partition, Key: ce.Key, Value: ce.Value})
+		}
+	}
+	ferr := cl.Flush(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	return out, clOffsets, errors.Join(ferr, perr)
 }
