@@ -71,14 +71,7 @@ func TestExactlyOnceUnderSIGKILL(t *testing.T) {
 	if midRun < 5 {
 		t.Errorf("only %d of %d kills landed before the run finished; the test needs a slower producer", midRun, kills)
 	}
-	prod.wait(t)
-	col.waitAll(t, emails, 5*time.Minute, p)
-	waitGroupCaughtUp(t, adm, group, input, 2*time.Minute, p)
-	if err := p.stop(30 * time.Second); err != nil {
-		t.Errorf("graceful stop: %v", err)
-	}
-	col.drain(t, adm, suffix, time.Minute)
-	col.verifyExactlyOnce(t, emails)
+	finishRun(t, prod, col, adm, group, input, suffix, emails, p)
 }
 
 // TestBrokerRestart restarts the (single) broker while triage is working:
@@ -115,15 +108,8 @@ func TestBrokerRestart(t *testing.T) {
 		t.Errorf("the run finished before the broker restart; the test needs a slower producer")
 	}
 
-	prod.wait(t)
-	col.waitAll(t, emails, 5*time.Minute, p)
-	waitGroupCaughtUp(t, adm, group, input, 2*time.Minute, p)
 	checkAlive(t, p)
-	if err := p.stop(30 * time.Second); err != nil {
-		t.Errorf("graceful stop: %v", err)
-	}
-	col.drain(t, adm, suffix, time.Minute)
-	col.verifyExactlyOnce(t, emails)
+	finishRun(t, prod, col, adm, group, input, suffix, emails, p)
 }
 
 // TestScaleOut runs three `triage run` processes in one group, stops one
@@ -161,6 +147,14 @@ func TestScaleOut(t *testing.T) {
 		t.Errorf("the run finished before the swap; the test needs a slower producer")
 	}
 
+	finishRun(t, prod, col, adm, group, input, suffix, emails, procs...)
+}
+
+// finishRun waits for the producer, for every email in the committed
+// output and for the group to catch up, stops the processors gracefully,
+// drains the output topics and checks exactly-once.
+func finishRun(t *testing.T, prod *producer, col *collector, adm *kadm.Client, group, input, suffix string, emails []testEmail, procs ...*triageProc) {
+	t.Helper()
 	prod.wait(t)
 	col.waitAll(t, emails, 5*time.Minute, procs...)
 	waitGroupCaughtUp(t, adm, group, input, 2*time.Minute, procs...)
