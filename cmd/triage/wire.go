@@ -200,6 +200,12 @@ func init() {
 			return err
 		}
 		log := newLogger(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+		// Fail fast, before opening state or binding the admin port, when
+		// no broker answers: a one-line error beats a client retrying in
+		// the background.
+		if err := stream.CheckBrokers(ctx, cfg.Kafka.Brokers, cfg.Kafka.DialTimeout); err != nil {
+			return err
+		}
 		rt, err := buildRuntime(cfg, log, nil)
 		if err != nil {
 			return err
