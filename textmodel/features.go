@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/triage-dev/triage/email"
 )
@@ -369,27 +370,46 @@ func dedup(f []uint32) []uint32 {
 // tokens calls fn for each lower-cased word token of s (letters and digits;
 // digit runs collapse to a shape token), at most max of them. caps reports
 // an all-capitals word of 3+ letters.
+//
+// Lifetime contract: tok may point into a buffer tokens reuses, so it is
+// valid only until fn returns for the token after it. A caller may keep the
+// previous token for a bigram (wordFeatures does), and must copy
+// (strings.Clone) anything it keeps longer. Two buffers alternate so that
+// the previous token survives while the next is built: handing fn a
+// string per token was the largest source of allocation in scoring.
 func tokens(s string, max int, fn func(tok string, caps bool)) {
-	// A stack buffer: one allocation per token (the string handed to fn).
-	var arr [64]byte
-	b := arr[:0]
+	var arr [2][64]byte
+	bufs := [2][]byte{arr[0][:0], arr[1][:0]}
+	cur := 0
+	b := bufs[0]
 	count := 0
 	letters, upper, digits := 0, 0, 0
 	emit := func() {
 		if len(b) == 0 {
 			return
 		}
-		t := string(b)
-		b = b[:0]
 		caps := letters >= 3 && upper == letters
+		var t string
 		switch {
 		case digits > 0 && letters == 0:
-			t = "#d" + bucket(digits)
-		case len(t) > maxTokenLen:
+			t = digitShape(digits)
+			b = b[:0]
+		case len(b) > maxTokenLen:
 			t = "<long>"
-		case len(t) < 2 && letters > 0 && t[0] < 0x80:
+			b = b[:0]
+		case len(b) < 2 && letters > 0 && b[0] < 0x80:
+			// Dropped: the buffer is reused for the next token, so the
+			// one fn saw last stays intact.
+			b = b[:0]
 			letters, upper, digits = 0, 0, 0
 			return
+		default:
+			t = unsafe.String(&b[0], len(b))
+			// Build the next token in the other buffer; keep this one's
+			// capacity (it may have grown past the array) for reuse.
+			bufs[cur] = b[:0]
+			cur ^= 1
+			b = bufs[cur]
 		}
 		letters, upper, digits = 0, 0, 0
 		count++
@@ -451,6 +471,11 @@ func tokens(s string, max int, fn func(tok string, caps bool)) {
 	}
 	emit()
 }
+
+// digitShapes are the digit-run tokens "#d"+bucket(n), built once.
+var digitShapes = [...]string{"#d0", "#d1", "#d2", "#d3", "#d4", "#d5", "#d6"}
+
+func digitShape(n int) string { return digitShapes[bucket(n)[0]-'0'] }
 
 func isCJK(r rune) bool {
 	if r < 0x1100 { // below Hangul Jamo: no CJK script
