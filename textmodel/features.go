@@ -55,29 +55,55 @@ const (
 	maxTokenLen   = 24
 )
 
-func hash(prefix, tok string) uint32 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(prefix); i++ {
-		h ^= uint64(prefix[i])
-		h *= 1099511628211
+// Feature hashes are 64-bit FNV-1a over prefix+token, folded to Bits.
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
+)
+
+// fnvString continues the FNV-1a state h over s.
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
 	}
-	for i := 0; i < len(tok); i++ {
-		h ^= uint64(tok[i])
-		h *= 1099511628211
-	}
-	return uint32(h>>20) & (1<<Bits - 1)
+	return h
 }
+
+// fold maps a 64-bit FNV state to a feature index.
+func fold(h uint64) uint32 { return uint32(h>>20) & (1<<Bits - 1) }
+
+func hash(prefix, tok string) uint32 { return fold(fnvString(fnvString(fnvOffset, prefix), tok)) }
 
 // hash2 hashes prefix, a, " ", b without building the joined string.
 func hash2(prefix, a, b string) uint32 {
-	h := uint64(14695981039346656037)
-	for _, s := range [...]string{prefix, a, " ", b} {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= 1099511628211
-		}
+	return fold(fnvString(fnvString(fnvString(fnvString(fnvOffset, prefix), a), " "), b))
+}
+
+// Precomputed FNV states after the word-token prefixes: the hot loop in
+// wordFeatures continues from them instead of rehashing the prefix for
+// every token (same values as hash and hash2).
+var (
+	fnvS    = fnvString(fnvOffset, "s:")
+	fnvSB   = fnvString(fnvOffset, "sb:")
+	fnvB    = fnvString(fnvOffset, "b:")
+	fnvBB   = fnvString(fnvOffset, "bb:")
+	hashCap = hash("b:", "<caps>")
+)
+
+// tokenHashes hashes t for its unigram feature (state uni, the prefix
+// already in it) and the bigram it ends (state big: prefix, previous token
+// and the space) in one pass, and returns the state a bigram starting with
+// t continues from (state next: the bigram prefix, t and the space). The
+// three FNV chains are independent, so one loop runs them side by side.
+func tokenHashes(uni, big, next uint64, t string) (u, b uint32, n uint64) {
+	for i := 0; i < len(t); i++ {
+		c := uint64(t[i])
+		uni = (uni ^ c) * fnvPrime
+		big = (big ^ c) * fnvPrime
+		next = (next ^ c) * fnvPrime
 	}
-	return uint32(h>>20) & (1<<Bits - 1)
+	return fold(uni), fold(big), (next ^ ' ') * fnvPrime
 }
 
 // FeatureSet selects optional feature groups on top of the base set
@@ -162,32 +188,36 @@ func wordFeatures(d Doc, set FeatureSet) []uint32 {
 	f := make([]uint32, 0, 512)
 	add := func(p, t string) { f = append(f, hash(p, t)) }
 
-	sprev := ""
+	// Unigram and bigram hashes come from tokenHashes; a bigram starts
+	// from the state its first token left (see the precomputed states).
+	hasPrev, prevState := false, uint64(0)
 	tokens(d.Subject, 200, func(t string, _ bool) {
-		add("s:", t)
-		if set&FeatStructure != 0 && sprev != "" {
-			f = append(f, hash2("sb:", sprev, t))
+		u, b, next := tokenHashes(fnvS, prevState, fnvSB, t)
+		f = append(f, u)
+		if set&FeatStructure != 0 && hasPrev {
+			f = append(f, b)
 		}
-		sprev = t
+		hasPrev, prevState = true, next
 	})
-	prev := ""
+	hasPrev = false
 	n := 0
 	var sh shape
 	tokens(d.Body, maxBodyTokens, func(t string, caps bool) {
-		add("b:", t)
-		if prev != "" {
-			f = append(f, hash2("bb:", prev, t))
+		u, b, next := tokenHashes(fnvB, prevState, fnvBB, t)
+		f = append(f, u)
+		if hasPrev {
+			f = append(f, b)
 		}
 		switch {
 		case caps:
-			add("b:", "<caps>")
+			f = append(f, hashCap)
 			sh.caps++
 		case t == "$" || t == "€" || t == "£":
 			sh.money++
 		case t == "!":
 			sh.excl++
 		}
-		prev = t
+		hasPrev, prevState = true, next
 		n++
 	})
 	add("len:", bucket(n))
@@ -676,11 +706,13 @@ const (
 	maxCharBytes = 1500 // body prefix read for n-grams: bounds scoring time
 )
 
-// charGrams calls fn with the hash of every character 3..5-gram of the
-// normalised subject + body prefix. Bytes, not runes: multi-byte letters
-// give partial grams, which is harmless for hashing and keeps this cheap.
-func charGrams(d Doc, fn func(uint32)) {
-	var buf [2*maxCharBytes + 8]byte
+// charBuf holds the normalised text character n-grams are read from.
+type charBuf [2*maxCharBytes + 8]byte
+
+// charText writes into buf, and returns, the text character n-grams are
+// taken from: the lower-cased subject, a newline, and the body prefix, with
+// whitespace runs collapsed to one space and digits folded to '0'.
+func charText(d Doc, buf *charBuf) []byte {
 	b := buf[:0]
 	space := true
 	put := func(s string, limit int) {
@@ -706,8 +738,21 @@ func charGrams(d Doc, fn func(uint32)) {
 	b = append(b, '\n')
 	space = true
 	put(d.Body, len(b)+maxCharBytes)
+	return b
+}
+
+// charSeed starts character n-gram hashes, seeded apart from word hashes.
+const charSeed = uint64(0xcbf29ce484222325) ^ 0x63
+
+// charGrams calls fn with the hash of every character 3..5-gram of the
+// normalised subject + body prefix (charText). Bytes, not runes:
+// multi-byte letters give partial grams, which is harmless for hashing and
+// keeps this cheap. comp.score inlines the same loop.
+func charGrams(d Doc, fn func(uint32)) {
+	var buf charBuf
+	b := charText(d, &buf)
 	for i := 0; i+charMin <= len(b); i++ {
-		h := uint64(0xcbf29ce484222325) ^ 0x63 // seeded apart from word hashes
+		h := charSeed
 		for j := i; j < i+charMax && j < len(b); j++ {
 			h ^= uint64(b[j])
 			h *= 1099511628211
