@@ -38,8 +38,7 @@ const missing = 300
 
 type profile struct {
 	langs []string
-	index map[uint64]uint32 // key -> offset into vals
-	vals  []byte            // len(langs) bytes per key; 0 = absent
+	grams *table            // n-gram key -> len(langs) bytes of quantised cost; 0 = absent
 	words map[uint64]uint32 // function-word key -> bitmask of language indexes
 	prior []int             // per-language cost added once
 }
@@ -71,14 +70,18 @@ func parseProfile(b []byte) (*profile, error) {
 	if len(b) != off+cnt*(8+n) {
 		return nil, fmt.Errorf("langid: profile size %d does not match %d entries", len(b), cnt)
 	}
-	p.index = make(map[uint64]uint32, cnt)
-	p.vals = make([]byte, 0, cnt*n)
+	entries := b[off:]
+	key := func(i int) uint64 { return binary.LittleEndian.Uint64(entries[i*(8+n):]) }
+	p.grams = newTable(cnt, n, func(yield func(uint64) bool) {
+		for i := 0; i < cnt; i++ {
+			if !yield(key(i)) {
+				return
+			}
+		}
+	})
 	for i := 0; i < cnt; i++ {
-		k := binary.LittleEndian.Uint64(b[off:])
-		off += 8
-		p.index[k] = uint32(len(p.vals))
-		p.vals = append(p.vals, b[off:off+n]...)
-		off += n
+		e := entries[i*(8+n):]
+		p.grams.put(key(i), e[8:8+n])
 	}
 	p.words = buildWordIndex(p.langs)
 	p.prior = make([]int, n)
@@ -234,21 +237,20 @@ func (d *Detector) scoreLatin(text string) Result {
 			if n > maxN {
 				n = maxN
 			}
-			var offs [maxN]int32
+			// The values of word[i:i+1], ..., word[i:i+n]; keys are
+			// extended a rune at a time (ngram.Extend).
+			var vals [maxN][]byte
+			h := ngram.Seed
 			for k := 0; k < n; k++ {
-				offs[k] = -1
-				if o, ok := d.p.index[ngram.Key(word[i:i+k+1])]; ok {
-					offs[k] = int32(o)
-				}
+				h = ngram.Extend(h, word[i+k])
+				vals[k] = d.p.grams.get(h)
 			}
 			for _, li := range d.latin {
 				cost := missing
 				for k := n - 1; k >= 0; k-- {
-					if offs[k] >= 0 {
-						if q := d.p.vals[int(offs[k])+li]; q != 0 {
-							cost = int(q)
-							break
-						}
+					if q := vals[k][li]; q != 0 {
+						cost = int(q)
+						break
 					}
 				}
 				scores[li] += cost
