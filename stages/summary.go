@@ -100,30 +100,42 @@ func SummarizeLead(subject, body string, maxChars, minLead int) string {
 	// The summary is lead-biased: the first informative sentences decide
 	// it, so 4 KB of new text is plenty and keeps long mail cheap.
 	body = capText(body, 4<<10)
-	text := cleanBody(body)
-	if strings.TrimSpace(text) == "" {
-		text = cleanBody(forwardedPart(body))
-	}
+	// Paragraphs are cleaned and split into sentences only as far as the
+	// lead needs them: the loop below usually stops within the first
+	// paragraph, and cleaning the rest was most of the summary's time.
 	var b strings.Builder
 	n := 0
-	for _, s := range splitSentences(text) {
-		if b.Len() == 0 && isBoilerplateSentence(s) {
-			continue
+	lead := func(p string) bool {
+		for _, s := range splitSentences(p) {
+			if b.Len() == 0 && isBoilerplateSentence(s) {
+				continue
+			}
+			l := utf8.RuneCountInString(s)
+			if b.Len() > 0 && (n >= minLead || n+1+l > maxChars) {
+				return false
+			}
+			if b.Len() == 0 {
+				s = stripFiller(s)
+				l = utf8.RuneCountInString(s)
+			}
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+				n++
+			}
+			b.WriteString(s)
+			n += l
 		}
-		l := utf8.RuneCountInString(s)
-		if b.Len() > 0 && (n >= minLead || n+1+l > maxChars) {
-			break
-		}
-		if b.Len() == 0 {
-			s = stripFiller(s)
-			l = utf8.RuneCountInString(s)
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-			n++
-		}
-		b.WriteString(s)
-		n += l
+		return true
+	}
+	found := false
+	cleanParagraphs(body, func(p string) bool {
+		found = true
+		return lead(p)
+	})
+	if !found {
+		// Nothing of the new text survived cleaning: a mail that only
+		// forwards something is summarised from the forwarded message.
+		cleanParagraphs(forwardedPart(body), lead)
 	}
 	out := b.String()
 	if out == "" {
@@ -227,13 +239,48 @@ func stripSubjectPrefix(s string) string {
 }
 
 // cleanBody removes quoted history, the signature and everything after a
-// sign-off, disclaimer paragraphs and a leading greeting line.
+// sign-off, disclaimer paragraphs and a leading greeting line. Paragraphs
+// are separated by a newline, their white space runs collapsed.
 func cleanBody(body string) string {
-	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
-	var kept []string
+	var paras []string
+	cleanParagraphs(body, func(p string) bool {
+		paras = append(paras, p)
+		return true
+	})
+	return strings.Join(paras, "\n")
+}
+
+// cleanParagraphs calls yield with each paragraph of cleanBody's result in
+// order, until yield returns false. A paragraph is a run of consecutive
+// kept non-empty lines, so each is finished (and the lines after it never
+// read) as soon as the next empty line or the end is seen.
+func cleanParagraphs(body string, yield func(p string) bool) {
+	var cur []string // kept lines of the paragraph being read
+	stopped := false
+	flush := func() {
+		if len(cur) == 0 || stopped {
+			cur = cur[:0]
+			return
+		}
+		p := strings.TrimSpace(strings.Join(cur, "\n"))
+		cur = cur[:0]
+		if p == "" {
+			return
+		}
+		// Disclaimers: legal boilerplate is dropped.
+		if utf8.RuneCountInString(p) > 60 && containsAny(strings.ToLower(p), disclaimerCues) {
+			return
+		}
+		if !yield(strings.Join(strings.Fields(p), " ")) {
+			stopped = true
+		}
+	}
 	first := true
 	keptBytes := 0
-	for _, raw := range lines {
+	for raw := range strings.SplitSeq(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
+		if stopped {
+			return
+		}
 		l := strings.TrimSpace(raw)
 		// The summary is built from the lead, so stop at the first paragraph
 		// boundary after 2 KB of kept text: the rest cannot change it, and
@@ -241,18 +288,27 @@ func cleanBody(body string) string {
 		if l == "" && keptBytes >= 2<<10 {
 			break
 		}
-		ll := strings.ToLower(l)
 		if strings.HasPrefix(l, ">") {
 			continue
+		}
+		// Lower-casing every line was a large share of the summary's
+		// time; only lines that can be a quote header (they start with
+		// '-' or end with a colon), a closing (at most 40 runes) or the
+		// greeting (the first line) need the lower-cased form, and
+		// lower-casing never changes those three properties.
+		ll := ""
+		short := utf8.RuneCountInString(l) <= 40
+		if first || short || strings.HasPrefix(l, "-") || strings.HasSuffix(l, ":") || strings.HasSuffix(l, "：") {
+			ll = strings.ToLower(l)
 		}
 		if raw == "-- " || l == "--" || l == "__" || isQuoteHeader(ll) {
 			break
 		}
-		if isClosing(ll) {
+		if short && isClosing(ll) {
 			break
 		}
 		if l == "" {
-			kept = append(kept, "")
+			flush()
 			continue
 		}
 		if first {
@@ -261,22 +317,10 @@ func cleanBody(body string) string {
 				continue
 			}
 		}
-		kept = append(kept, l)
+		cur = append(cur, l)
 		keptBytes += len(l)
 	}
-	// Paragraphs: drop disclaimers.
-	var paras []string
-	for _, p := range strings.Split(strings.Join(kept, "\n"), "\n\n") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		if containsAny(strings.ToLower(p), disclaimerCues) && utf8.RuneCountInString(p) > 60 {
-			continue
-		}
-		paras = append(paras, strings.Join(strings.Fields(p), " "))
-	}
-	return strings.Join(paras, "\n")
+	flush()
 }
 
 // isQuoteHeader recognises "On <date>, X wrote:" and its translations, and
@@ -325,6 +369,12 @@ func hasNoSpaceLetter(s string) bool {
 func splitSentences(text string) []string {
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
+		if utf8.ValidString(para) {
+			out = splitParagraph(para, out)
+			continue
+		}
+		// Invalid UTF-8: the rune slicing below turns each bad byte into
+		// U+FFFD, which byte slicing would not; keep that behaviour.
 		start := 0
 		rs := []rune(para)
 		for i, r := range rs {
@@ -345,6 +395,43 @@ func splitSentences(text string) []string {
 		if s := strings.TrimSpace(string(rs[start:])); s != "" {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// splitParagraph appends the sentences of one valid UTF-8 line to out:
+// splitSentences' rules on byte offsets, without converting to runes and
+// back (sentences are substrings of para).
+func splitParagraph(para string, out []string) []string {
+	start := 0
+	for i := 0; i < len(para); {
+		r, size := rune(para[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(para[i:])
+		}
+		next := i + size
+		end := false
+		switch r {
+		case '。', '！', '？':
+			end = true
+		case '.', '!', '?':
+			if next == len(para) {
+				end = true
+			} else {
+				nr, _ := utf8.DecodeRuneInString(para[next:])
+				end = unicode.IsSpace(nr)
+			}
+		}
+		if end {
+			if s := strings.TrimSpace(para[start:next]); s != "" {
+				out = append(out, s)
+			}
+			start = next
+		}
+		i = next
+	}
+	if s := strings.TrimSpace(para[start:]); s != "" {
+		out = append(out, s)
 	}
 	return out
 }
@@ -376,9 +463,8 @@ func isClosing(l string) bool {
 		return false
 	}
 	bare := strings.TrimRight(l, " ,.!")
-	for _, c := range closings {
-		cb := strings.TrimRight(c, " ,.!")
-		if bare == cb {
+	for i, c := range closings {
+		if bare == closingsBare[i] {
 			return true
 		}
 		if strings.HasPrefix(l, c) && len(strings.Fields(l[len(c):])) <= 2 && !strings.HasPrefix(c, "thank") {
@@ -387,6 +473,16 @@ func isClosing(l string) bool {
 	}
 	return false
 }
+
+// closingsBare are the closings without trailing " ,.!", computed once
+// (isClosing runs on every short line).
+var closingsBare = func() []string {
+	out := make([]string, len(closings))
+	for i, c := range closings {
+		out[i] = strings.TrimRight(c, " ,.!")
+	}
+	return out
+}()
 
 func containsAny(s string, ps []string) bool {
 	for _, p := range ps {
