@@ -60,7 +60,7 @@ func TestNormalizeMatchesReference(t *testing.T) {
 		"Заказ №123: ОПЛАТА просрочена",
 		"会議の件について、明日お願いします。",
 		"請求書 INV-2026 のお支払い",
-		"e\u0301te\u0301 cafe\u0301",            // combining marks
+		"e\u0301te\u0301 cafe\u0301",         // combining marks
 		"bad \xff\xfe bytes \xc3 in\x80side", // invalid UTF-8
 		"tab\tnew\nline\r\nnbsp\u00a0em\u2003space",
 		"Ⱥ ȿ ᏸ ǅ Ǆ", // case mappings that change byte length
