@@ -22,15 +22,27 @@ type CueSet struct {
 	// multi-word phrases that start with it: one map lookup per word of
 	// the text (two separate maps cost a measurable share of the pipeline).
 	words            map[string]*wordCues
-	stems            map[string][]string // prefix (>= 3 runes) -> concepts
-	subs             []cuePhrase         // CJK substrings, matched on the raw lower-cased text
+	stems            map[string][]int // prefix (>= 3 runes) -> concept ids
+	subs             []cuePhrase      // CJK substrings, matched on the raw lower-cased text
 	minStem, maxStem int
+	names            []string // concept id -> name
+	// wordBits has the bit wordSig(w) set for every key w of words, and
+	// stemBits the bit wordSig(s[:stemKey]) for every stem s (stemKey is
+	// the shortest stem's byte length, at most 3). Most words of a text
+	// are no cue: a clear bit proves that without the map lookup, which
+	// was most of the matching time. A set bit proves nothing (the map
+	// decides), so the filters never change a result.
+	wordBits, stemBits bitset4k
+	stemKey            int
 }
 
-type cuePhrase struct{ s, concept string }
+type cuePhrase struct {
+	s       string
+	concept int
+}
 
 type wordCues struct {
-	concepts []string
+	concepts []int
 	phrases  []cueSeq
 }
 
@@ -47,13 +59,31 @@ func (c *CueSet) word(w string) *wordCues {
 type cueSeq struct {
 	words   []string
 	stem    bool
-	concept string
+	concept int
+}
+
+// bitset4k is a 4096-bit set (512 bytes, stays in L1).
+type bitset4k [64]uint64
+
+func (b *bitset4k) set(i uint32)      { b[i>>6&63] |= 1 << (i & 63) }
+func (b *bitset4k) has(i uint32) bool { return b[i>>6&63]&(1<<(i&63)) != 0 }
+
+// wordSig is a cheap signature of a non-empty word for the filters: its
+// length and three of its bytes, mixed to 12 bits, without reading the
+// whole word.
+func wordSig(w string) uint32 {
+	n := len(w)
+	h := uint32(n)*0x9e3779b1 ^ uint32(w[0])<<8 ^ uint32(w[n-1])<<16 ^ uint32(w[n/2])<<24
+	h *= 0x85ebca6b
+	return h >> 20
 }
 
 // NewCueSet builds a matcher from concept -> phrases.
 func NewCueSet(concepts map[string][]string) *CueSet {
-	c := &CueSet{words: map[string]*wordCues{}, stems: map[string][]string{}, minStem: 1 << 30}
+	c := &CueSet{words: map[string]*wordCues{}, stems: map[string][]int{}, minStem: 1 << 30}
 	for concept, phrases := range concepts {
+		id := len(c.names)
+		c.names = append(c.names, concept)
 		for _, p := range phrases {
 			p = strings.ToLower(p)
 			if !hasNoSpaceScript(p) {
@@ -67,21 +97,35 @@ func NewCueSet(concepts map[string][]string) *CueSet {
 			}
 			switch {
 			case hasNoSpaceScript(p):
-				c.subs = append(c.subs, cuePhrase{p, concept})
+				c.subs = append(c.subs, cuePhrase{p, id})
 			case strings.Contains(p, " "):
 				ws := strings.Fields(strings.TrimSuffix(p, "*"))
 				e := c.word(ws[0])
-				e.phrases = append(e.phrases, cueSeq{words: ws, stem: strings.HasSuffix(p, "*"), concept: concept})
+				e.phrases = append(e.phrases, cueSeq{words: ws, stem: strings.HasSuffix(p, "*"), concept: id})
 			case strings.HasSuffix(p, "*"):
 				s := strings.TrimSuffix(p, "*")
-				c.stems[s] = append(c.stems[s], concept)
+				c.stems[s] = append(c.stems[s], id)
 				n := len([]rune(s))
 				c.minStem = min(c.minStem, n)
 				c.maxStem = max(c.maxStem, n)
 			default:
 				e := c.word(p)
-				e.concepts = append(e.concepts, concept)
+				e.concepts = append(e.concepts, id)
 			}
+		}
+	}
+	for w := range c.words {
+		if w != "" {
+			c.wordBits.set(wordSig(w))
+		}
+	}
+	c.stemKey = 3
+	for s := range c.stems {
+		c.stemKey = min(c.stemKey, len(s))
+	}
+	for s := range c.stems {
+		if c.stemKey > 0 {
+			c.stemBits.set(wordSig(s[:c.stemKey]))
 		}
 	}
 	return c
@@ -191,25 +235,33 @@ func isNoSpaceRune(r rune) bool {
 
 // Match calls fn once per concept found in t (in no particular order).
 func (c *CueSet) Match(t Text, fn func(concept string)) {
-	seen := map[string]bool{}
-	hit := func(cs []string) {
-		for _, x := range cs {
-			if !seen[x] {
-				seen[x] = true
-				fn(x)
-			}
+	var arr [64]bool
+	seen := arr[:0]
+	if len(c.names) <= len(arr) {
+		seen = arr[:len(c.names)]
+	} else {
+		seen = make([]bool, len(c.names))
+	}
+	hit := func(id int) {
+		if !seen[id] {
+			seen[id] = true
+			fn(c.names[id])
 		}
 	}
 	for i, w := range t.words {
-		if e := c.words[w]; e != nil {
-			hit(e.concepts)
-			for _, p := range e.phrases {
-				if !seen[p.concept] && p.matchAt(t.words[i:]) {
-					hit([]string{p.concept})
+		if c.wordBits.has(wordSig(w)) {
+			if e := c.words[w]; e != nil {
+				for _, id := range e.concepts {
+					hit(id)
+				}
+				for _, p := range e.phrases {
+					if !seen[p.concept] && p.matchAt(t.words[i:]) {
+						hit(p.concept)
+					}
 				}
 			}
 		}
-		if len(c.stems) > 0 && len(w) >= c.minStem {
+		if len(c.stems) > 0 && len(w) >= c.minStem && (c.stemKey == 0 || len(w) >= c.stemKey && c.stemBits.has(wordSig(w[:c.stemKey]))) {
 			// Prefixes at rune boundaries, by byte slicing: no allocation.
 			n := 0
 			for b := range w {
@@ -218,14 +270,18 @@ func (c *CueSet) Match(t Text, fn func(concept string)) {
 				}
 				if n >= c.minStem {
 					if cs, ok := c.stems[w[:b]]; ok {
-						hit(cs)
+						for _, id := range cs {
+							hit(id)
+						}
 					}
 				}
 				n++
 			}
 			if n >= c.minStem && n <= c.maxStem {
 				if cs, ok := c.stems[w]; ok {
-					hit(cs)
+					for _, id := range cs {
+						hit(id)
+					}
 				}
 			}
 		}
@@ -233,7 +289,7 @@ func (c *CueSet) Match(t Text, fn func(concept string)) {
 	if t.cjk {
 		for _, p := range c.subs {
 			if !seen[p.concept] && strings.Contains(t.raw, p.s) {
-				hit([]string{p.concept})
+				hit(p.concept)
 			}
 		}
 	}

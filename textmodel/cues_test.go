@@ -1,6 +1,7 @@
 package textmodel
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -74,4 +75,76 @@ func TestNormalizeMatchesReference(t *testing.T) {
 func FuzzNormalize(f *testing.F) {
 	f.Add("Hello, World! 会議 \xff Ⱥ")
 	f.Fuzz(func(t *testing.T, s string) { checkNormalize(t, s) })
+}
+
+// refConcepts is Match without the signature filters: every word is
+// looked up in the maps, as before the filters existed.
+func refConcepts(c *CueSet, t Text) map[string]bool {
+	out := map[string]bool{}
+	for i, w := range t.words {
+		if e := c.words[w]; e != nil {
+			for _, id := range e.concepts {
+				out[c.names[id]] = true
+			}
+			for _, p := range e.phrases {
+				if p.matchAt(t.words[i:]) {
+					out[c.names[p.concept]] = true
+				}
+			}
+		}
+		n := 0
+		for b := range w {
+			if n > c.maxStem {
+				break
+			}
+			if n >= c.minStem {
+				for _, id := range c.stems[w[:b]] {
+					out[c.names[id]] = true
+				}
+			}
+			n++
+		}
+		if n >= c.minStem && n <= c.maxStem {
+			for _, id := range c.stems[w] {
+				out[c.names[id]] = true
+			}
+		}
+	}
+	if t.cjk {
+		for _, p := range c.subs {
+			if strings.Contains(t.raw, p.s) {
+				out[c.names[p.concept]] = true
+			}
+		}
+	}
+	return out
+}
+
+func TestMatchFiltersLoseNothing(t *testing.T) {
+	sets := []*CueSet{
+		NewCueSet(map[string][]string{
+			"invoice": {"invoice", "factura", "faktur*", "счёт", "請求書"},
+			"short":   {"a*", "x", "go"},
+			"phrase":  {"past due", "wire transfer", "no-reply", "gift card*"},
+			"stem":    {"просрочен*", "zaległ*", "quartal*", "ab*"},
+		}),
+		NewCueSet(map[string][]string{"one": {"é*"}, "two": {"ü"}}),
+	}
+	texts := []string{
+		"Invoice INV-1: the FACTURA and Fakturierung are past due, send a wire transfer",
+		"x go a abc ab abcdef quartalsbericht Quartal zaległość",
+		"Платёж просрочено, счёт оплачен",
+		"請求書を送付します gift cards no reply no-reply",
+		"été über ü é",
+		"",
+	}
+	for _, c := range sets {
+		for _, s := range texts {
+			tx := Normalize(s)
+			got, want := c.Concepts(tx), refConcepts(c, tx)
+			if !maps.Equal(got, want) {
+				t.Fatalf("Concepts(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
 }
