@@ -190,6 +190,9 @@ func isBoilerplateSentence(s string) bool {
 func forwardedPart(body string) string {
 	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
 	for i, raw := range lines {
+		if !mayBeQuoteHeader(strings.TrimSpace(raw)) {
+			continue
+		}
 		l := strings.ToLower(strings.TrimSpace(raw))
 		if !isQuoteHeader(l) {
 			continue
@@ -298,7 +301,7 @@ func cleanParagraphs(body string, yield func(p string) bool) {
 		// lower-casing never changes those three properties.
 		ll := ""
 		short := utf8.RuneCountInString(l) <= 40
-		if first || short || strings.HasPrefix(l, "-") || strings.HasSuffix(l, ":") || strings.HasSuffix(l, "：") {
+		if first || short || mayBeQuoteHeader(l) {
 			ll = strings.ToLower(l)
 		}
 		if raw == "-- " || l == "--" || l == "__" || isQuoteHeader(ll) {
@@ -321,6 +324,13 @@ func cleanParagraphs(body string, yield func(p string) bool) {
 		keptBytes += len(l)
 	}
 	flush()
+}
+
+// mayBeQuoteHeader reports whether isQuoteHeader(strings.ToLower(l)) can
+// be true: every pattern starts with '-' or ends with a colon, and
+// lower-casing changes neither, so other lines need no lower-casing.
+func mayBeQuoteHeader(l string) bool {
+	return strings.HasPrefix(l, "-") || strings.HasSuffix(l, ":") || strings.HasSuffix(l, "：")
 }
 
 // isQuoteHeader recognises "On <date>, X wrote:" and its translations, and
