@@ -75,11 +75,6 @@ func fold(h uint64) uint32 { return uint32(h>>20) & (1<<Bits - 1) }
 
 func hash(prefix, tok string) uint32 { return fold(fnvString(fnvString(fnvOffset, prefix), tok)) }
 
-// hash2 hashes prefix, a, " ", b without building the joined string.
-func hash2(prefix, a, b string) uint32 {
-	return fold(fnvString(fnvString(fnvString(fnvString(fnvOffset, prefix), a), " "), b))
-}
-
 // Precomputed FNV states after the word-token prefixes: the hot loop in
 // wordFeatures continues from them instead of rehashing the prefix for
 // every token (same values as hash and hash2).
