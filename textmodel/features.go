@@ -77,7 +77,8 @@ func hash(prefix, tok string) uint32 { return fold(fnvString(fnvString(fnvOffset
 
 // Precomputed FNV states after the word-token prefixes: the hot loop in
 // wordFeatures continues from them instead of rehashing the prefix for
-// every token (same values as hash and hash2).
+// every token (the values hash gives for prefix+token and for
+// prefix+previous+" "+token).
 var (
 	fnvS    = fnvString(fnvOffset, "s:")
 	fnvSB   = fnvString(fnvOffset, "sb:")
