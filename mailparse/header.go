@@ -84,6 +84,10 @@ func nextLine(s string, pos int) (line string, next int) {
 // Values that were not folded are substrings of s: no copies.
 func scanHeaders(s string, warn func(string)) (header, string) {
 	h := make(header, 16)
+	// Most fields occur once: their one-value slices are cut from a shared
+	// slab (capacity capped at one, so a repeated field's append copies
+	// instead of overwriting a neighbour) instead of one allocation each.
+	var slab []string
 	var key string
 	vStart, vEnd := -1, -1
 	flush := func() {
@@ -95,7 +99,15 @@ func scanHeaders(s string, warn func(string)) (header, string) {
 			v = unfold(v)
 		}
 		v = strings.TrimSpace(v)
-		h[key] = append(h[key], v)
+		if cur, ok := h[key]; ok {
+			h[key] = append(cur, v)
+		} else {
+			if len(slab) == cap(slab) {
+				slab = make([]string, 0, 16)
+			}
+			slab = append(slab, v)
+			h[key] = slab[len(slab)-1 : len(slab) : len(slab)]
+		}
 		vStart = -1
 	}
 	pos := 0
