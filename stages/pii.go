@@ -3,6 +3,7 @@ package stages
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/triage-dev/triage/email"
@@ -100,7 +101,21 @@ func (s *piiStage) Process(_ context.Context, e *email.Email) error {
 	collect(e.Subject, subj)
 	collect(e.Body, body)
 	collect(e.NewText, newFs)
-	for v, tok := range seen {
+	// Longest values first, so "Klaus Becker" is replaced whole before
+	// "Becker" alone could split it; sorted, so the output is the same on
+	// every run (map order is random).
+	vals := make([]string, 0, len(seen))
+	for v := range seen {
+		vals = append(vals, v)
+	}
+	sort.Slice(vals, func(i, j int) bool {
+		if len(vals[i]) != len(vals[j]) {
+			return len(vals[i]) > len(vals[j])
+		}
+		return vals[i] < vals[j]
+	})
+	for _, v := range vals {
+		tok := seen[v]
 		e.RedactedSubject = strings.ReplaceAll(e.RedactedSubject, v, tok)
 		e.RedactedBody = strings.ReplaceAll(e.RedactedBody, v, tok)
 		if e.NewText != "" {

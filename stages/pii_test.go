@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/triage-dev/triage/corpus"
 	"github.com/triage-dev/triage/email"
 )
 
@@ -131,5 +132,37 @@ func BenchmarkPIIStage(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		e := &email.Email{Region: "us-east-1", Language: "en", Subject: "Re: delayed shipment for order 88231", Body: string(raw)}
 		_ = st.Process(context.Background(), e)
+	}
+}
+
+// TestPIIRedactionDeterministic pins a bug: values found in several fields
+// were replaced in map order, so when one value contained another
+// ("Klaus Becker" and "Becker") the output differed from run to run
+// ("An: Klaus [PERSON_REDACTED]" or "An: [PERSON_REDACTED]"). Longest
+// values now go first, in a fixed order.
+func TestPIIRedactionDeterministic(t *testing.T) {
+	s, ok := corpus.Get("21-de-rechnung-outlook.eml")
+	if !ok {
+		t.Fatal("corpus sample missing")
+	}
+	built, err := Build(&Config{Disabled: []string{"dedup", "language", "classify", "priority", "summary", "respond"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPipeline(built, nil)
+	var first string
+	for i := 0; i < 30; i++ {
+		e := &email.Email{Raw: s.Raw}
+		if err := p.Run(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		got := e.RedactedSubject + "\x00" + e.RedactedBody + "\x00" + e.NewText
+		if i == 0 {
+			first = got
+			continue
+		}
+		if got != first {
+			t.Fatalf("run %d redacted differently", i)
+		}
 	}
 }
