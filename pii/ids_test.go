@@ -94,6 +94,9 @@ func TestIdentity(t *testing.T) {
 		{"signoff same line", "Thanks, John", []string{"John"}},
 		{"russian", "С уважением,\nИван Петров", []string{"Иван Петров"}},
 		{"team", "Hi team,\n", nil},
+		{"de generic salutation", "Sehr geehrte Damen und Herren,\n", nil},
+		{"es generic salutation", "Estimados señores:\n", nil},
+		{"fr generic salutation", "Madame, Monsieur,\n", nil},
 	})
 	runCases(t, Address, []detCase{
 		{"english", "ship to 221B Baker Street.", []string{"221B Baker Street"}},
