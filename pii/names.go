@@ -55,6 +55,12 @@ var notNames = map[string]bool{
 	"todos": true, "equipo": true, "tous": true, "équipe": true, "zusammen": true, "alle": true, "team,": true,
 	"allerseits": true, "tutti": true, "iedereen": true, "allemaal": true, "wszystkim": true, "всем": true,
 	"again": true, "sirs": true, "hiring": true, "manager": true, "in": true, "for": true, "and": true,
+	// The generic "ladies and gentlemen" / "sir or madam" salutations.
+	"damen": true, "herren": true, "señores": true, "señoras": true, "señor": true, "señora": true,
+	"madame": true, "monsieur": true, "mesdames": true, "messieurs": true, "senhores": true, "senhoras": true,
+	"signore": true, "signori": true, "signora": true, "dames": true, "heren": true, "państwo": true,
+	"colleghi": true, "kollegen": true, "kolleginnen": true, "compañeros": true, "collègues": true,
+	"clientes": true, "kunden": true, "cliente": true, "client": true,
 }
 
 // appendIdentity adds PERSON and STREET_ADDRESS findings.
