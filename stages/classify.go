@@ -63,7 +63,7 @@ var categoryCues = map[string]map[string][]string{
 	"support": {
 		// Outages and security incidents are reports of something broken,
 		// like "problem", in the same words the priority stage escalates.
-		"incident": priorityCues["incident"],
+		"incident":     priorityCues["incident"],
 		"problem":      {"problem", "issue", "error", "bug", "broken", "not working", "doesn't work", "does not work", "can't", "cannot", "unable", "crash", "problema", "error", "fallo", "no funciona", "problème", "erreur", "ne fonctionne pas", "panne", "fehler", "funktioniert nicht", "störung", "defekt", "erro", "não funciona", "falha", "errore", "non funziona", "guasto", "probleem", "fout", "werkt niet", "fel", "fungerar inte", "błąd", "nie działa", "проблема", "ошибка", "не работает", "問題", "エラー", "不具合", "问题", "错误", "故障", "مشكلة", "خطأ"},
 		"help":         {"help", "assist", "assistance", "support", "ayuda", "soporte", "asistencia", "aide", "assistance", "besoin d'aide", "hilfe", "unterstützung", "ajuda", "suporte", "aiuto", "assistenza", "supporto", "hulp", "ondersteuning", "hjälp", "pomoc", "wsparcie", "помощь", "поддержка", "サポート", "助けて", "帮助", "支持", "مساعدة", "دعم"},
 		"ticket":       {"ticket", "case number", "incidencia", "ticket", "chamado", "segnalazione", "zgłoszenie", "заявка", "チケット", "工单"},
