@@ -344,3 +344,52 @@ func TestMissingInputTopicIsClearError(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// dupStage marks every email whose key starts with "dup-" as a duplicate of
+// "first", as the dedup stage would.
+type dupStage struct{}
+
+func (dupStage) Name() string { return "dedup" }
+
+func (dupStage) Process(_ context.Context, e *email.Email) error {
+	if strings.HasPrefix(string(e.Source.Key), "dup-") {
+		e.Duplicate, e.DuplicateOf = true, "first"
+	}
+	return nil
+}
+
+func TestDuplicatesDroppedWithOptionalMarker(t *testing.T) {
+	for _, marker := range []bool{false, true} {
+		t.Run(fmt.Sprintf("marker=%v", marker), func(t *testing.T) {
+			c := newCluster(t, 1)
+			produce(t, c,
+				&kgo.Record{Key: []byte("first"), Value: []byte("a")},
+				&kgo.Record{Key: []byte("dup-1"), Value: []byte("a")},
+				&kgo.Record{Key: []byte("other"), Value: []byte("b")})
+			o := testOptions(c, ExactlyOnce)
+			o.Pipeline = stages.NewPipeline([]stages.Stage{&keyStage{}, dupStage{}}, nil)
+			o.DuplicateMarker = marker
+			start(t, o)
+			want := 2
+			if marker {
+				want = 3
+			}
+			out := consumeUntil(t, c, want, 20*time.Second, allOutputTopics()...)
+			if len(out) != want {
+				t.Fatalf("%d output records, want %d", len(out), want)
+			}
+			markers := 0
+			for _, r := range out {
+				if header(r, "triage-duplicate-of") == "first" {
+					markers++
+					if header(r, schemas.HeaderContentType) != "application/json" || !strings.Contains(string(r.Value), `"duplicate_of":"first"`) {
+						t.Errorf("marker record: %q %q", header(r, schemas.HeaderContentType), r.Value)
+					}
+				}
+			}
+			if (markers == 1) != marker {
+				t.Fatalf("%d markers with marker=%v", markers, marker)
+			}
+		})
+	}
+}
