@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/triage-dev/triage/schemas"
-	"github.com/triage-dev/triage/stream"
 )
 
 func splitComma(s string) []string {
@@ -29,12 +27,14 @@ func init() {
 	c := &command{
 		name:    "consume",
 		summary: "decode output records (Avro) to JSON lines, read_committed",
-		usage: "triage consume --brokers B --topic T [--from-beginning] [--max N] [--timeout D]\n\nExample:\n" +
+		usage: "triage consume [--config F] [--brokers B] --topic T [--from-beginning] [--max N] [--timeout D]\n\n" +
+			"Brokers, TLS and SASL come from the config file's kafka section and the\n" +
+			"TRIAGE_KAFKA_* environment (e.g. TRIAGE_KAFKA_SASL_PASSWORD); --brokers wins.\n\nExample:\n" +
 			"  triage consume --brokers 127.0.0.1:9092 --topic emails.triaged.eu-west-1 --from-beginning --max 10",
 	}
 	c.run = func(ctx context.Context, args []string) error {
 		fs := newFlagSet(c)
-		brokers := fs.String("brokers", envOr("TRIAGE_KAFKA_BROKERS", "127.0.0.1:9092"), "seed brokers (env TRIAGE_KAFKA_BROKERS)")
+		cfgPath, brokers := addClientFlags(fs)
 		topics := fs.StringArray("topic", nil, "topic to read, repeatable (required)")
 		fromBeginning := fs.Bool("from-beginning", false, "start at the earliest offset instead of the end")
 		max := fs.Int("max", 0, "stop after N records (0: no limit)")
@@ -45,10 +45,6 @@ func init() {
 		if len(*topics) == 0 {
 			return fmt.Errorf("--topic is required")
 		}
-		bl := splitComma(*brokers)
-		if err := stream.CheckBrokers(ctx, bl, 5*time.Second); err != nil {
-			return err
-		}
 		codec, err := schemas.NewCodec()
 		if err != nil {
 			return err
@@ -57,7 +53,7 @@ func init() {
 		if *fromBeginning {
 			off = kgo.NewOffset().AtStart()
 		}
-		cl, err := kgo.NewClient(kgo.SeedBrokers(bl...), kgo.ConsumeTopics(*topics...),
+		cl, err := dialKafka(ctx, *cfgPath, *brokers, kgo.ConsumeTopics(*topics...),
 			kgo.ConsumeResetOffset(off), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 		if err != nil {
 			return err

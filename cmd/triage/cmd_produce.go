@@ -8,8 +8,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"strings"
+
+	"github.com/spf13/pflag"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/triage-dev/triage/config"
+	"github.com/triage-dev/triage/kafkaauth"
 	"github.com/triage-dev/triage/stream"
 )
 
@@ -55,13 +60,16 @@ func init() {
 	c := &command{
 		name:    "produce",
 		summary: "ingest .eml files, directories, mbox files and Maildir folders into a topic",
-		usage: "triage produce --brokers B --topic T [--region R] PATH...\n\nExamples:\n" +
+		usage: "triage produce [--config F] [--brokers B] --topic T [--region R] PATH...\n\n" +
+			"Brokers, TLS and SASL come from the config file's kafka section and the\n" +
+			"TRIAGE_KAFKA_* environment (e.g. TRIAGE_KAFKA_SASL_PASSWORD); --brokers wins.\n\nExamples:\n" +
 			"  triage produce --brokers 127.0.0.1:9092 --topic emails.raw ./mail/*.eml\n" +
-			"  triage produce --brokers 127.0.0.1:9092 --topic emails.raw --region eu-west-1 ~/Maildir",
+			"  triage produce --brokers 127.0.0.1:9092 --topic emails.raw --region eu-west-1 ~/Maildir\n" +
+			"  TRIAGE_KAFKA_SASL_PASSWORD=... triage produce --config triage.yaml --topic emails.raw ./mail",
 	}
 	c.run = func(ctx context.Context, args []string) error {
 		fs := newFlagSet(c)
-		brokers := fs.String("brokers", envOr("TRIAGE_KAFKA_BROKERS", "127.0.0.1:9092"), "seed brokers (env TRIAGE_KAFKA_BROKERS)")
+		cfgPath, brokers := addClientFlags(fs)
 		topic := fs.String("topic", "emails.raw", "topic to produce to")
 		region := fs.String("region", "", "set the triage-region header on every record")
 		if err := parseFlags(fs, args); err != nil {
@@ -70,11 +78,7 @@ func init() {
 		if fs.NArg() == 0 {
 			return fmt.Errorf("no input paths (see --help)")
 		}
-		bl := splitComma(*brokers)
-		if err := stream.CheckBrokers(ctx, bl, 5*time.Second); err != nil {
-			return err
-		}
-		cl, err := kgo.NewClient(kgo.SeedBrokers(bl...), kgo.DefaultProduceTopic(*topic))
+		cl, err := dialKafka(ctx, *cfgPath, *brokers, kgo.DefaultProduceTopic(*topic))
 		if err != nil {
 			return err
 		}
@@ -119,6 +123,45 @@ func init() {
 		return nil
 	}
 	register(c)
+}
+
+// addClientFlags adds the connection flags of the plain client commands
+// (produce, consume): a config file for kafka.brokers/tls/sasl, and
+// --brokers to override its brokers.
+func addClientFlags(fs *pflag.FlagSet) (cfgPath, brokers *string) {
+	cfgPath = fs.String("config", os.Getenv("TRIAGE_CONFIG"), "YAML config file; only its kafka section (brokers, tls, sasl) is used (env TRIAGE_CONFIG)")
+	brokers = fs.String("brokers", "", "seed brokers, overriding the config (default kafka.brokers, env TRIAGE_KAFKA_BROKERS, else 127.0.0.1:9092)")
+	return cfgPath, brokers
+}
+
+// dialKafka connects a client command to Kafka with the config's TLS/SASL
+// settings: config file, then TRIAGE_* environment, then --brokers, without
+// the processor-only checks (no HMAC secret needed to produce). It pings,
+// so a wrong password fails at once with an error naming the keys to check
+// instead of every produce or fetch retrying until its timeout.
+func dialKafka(ctx context.Context, cfgPath, brokers string, opts ...kgo.Opt) (*kgo.Client, error) {
+	over := map[string]any{}
+	if brokers != "" {
+		over["kafka.brokers"] = brokers
+	}
+	cfg, err := config.Load(cfgPath, over)
+	if err != nil {
+		return nil, err
+	}
+	bl := cfg.Kafka.Brokers
+	if len(bl) == 0 {
+		return nil, fmt.Errorf("no brokers: set --brokers, kafka.brokers or TRIAGE_KAFKA_BROKERS")
+	}
+	if err := stream.CheckBrokers(ctx, bl, 5*time.Second); err != nil {
+		return nil, err
+	}
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	cl, err := kafkaauth.Dial(dctx, authConfig(cfg), append([]kgo.Opt{kgo.SeedBrokers(bl...)}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("brokers %s: %w", strings.Join(bl, ","), err)
+	}
+	return cl, nil
 }
 
 func envOr(k, def string) string {

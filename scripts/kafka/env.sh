@@ -6,6 +6,13 @@
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+# SASL_PLAINTEXT listener with SCRAM-SHA-256 and SCRAM-SHA-512 for the
+# secure-Kafka tests. The user and password are a fixed, throwaway test
+# credential created at format time (loopback only, data wiped by
+# kafka-down): not a secret, so they may be printed and passed around.
+KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}"
+KAFKA_SASL_USER="${KAFKA_SASL_USER:-triage}"
+KAFKA_SASL_PASSWORD="${KAFKA_SASL_PASSWORD:-triage-test-secret}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 # Jars are cached outside the repository so a fresh clone, `git clean` or
 # another checkout reuses them.
@@ -17,6 +24,7 @@ KAFKA_PID_FILE="$KAFKA_RUN_DIR/kafka.pid"
 KAFKA_LOG_FILE="$KAFKA_RUN_DIR/server.log"
 KAFKA_DATA_DIR="$KAFKA_RUN_DIR/data"
 KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+KAFKA_SASL_BOOTSTRAP="127.0.0.1:$KAFKA_SASL_PORT"
 # How long kafka-up waits for the broker to answer metadata requests.
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-120s}"
 

@@ -4,10 +4,13 @@
 #   1. checks for Java 17+ and Maven,
 #   2. copies the pinned Kafka jars from Maven Central into a cache dir
 #      (once; later starts need no network),
-#   3. formats the storage with a random cluster id (unless the run dir
-#      already holds formatted data, as after kafka-restart.sh),
+#   3. formats the storage with a random cluster id and the SCRAM test user
+#      (unless the run dir already holds formatted data, as after
+#      kafka-restart.sh),
 #   4. starts kafka.Kafka in the background and waits until it answers
-#      metadata requests, then prints the bootstrap address on stdout.
+#      metadata requests on the PLAINTEXT listener and accepts connections
+#      on the SASL_PLAINTEXT (SCRAM) one, then prints the PLAINTEXT
+#      bootstrap address on stdout (the SASL address goes to stderr).
 # Stop it with kafka-down.sh. Settings: see env.sh.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -50,8 +53,10 @@ fi
 mkdir -p "$KAFKA_RUN_DIR"
 sed -e "s|@PORT@|$KAFKA_PORT|g" \
     -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+    -e "s|@SASL_PORT@|$KAFKA_SASL_PORT|g" \
     -e "s|@LOG_DIR@|$KAFKA_DATA_DIR|g" \
-    "$KAFKA_SCRIPT_DIR/server.properties.in" >"$KAFKA_RUN_DIR/server.properties"
+    "$KAFKA_SCRIPT_DIR/server.properties.in" "$KAFKA_SCRIPT_DIR/sasl.properties.in" \
+    >"$KAFKA_RUN_DIR/server.properties"
 cp "$KAFKA_SCRIPT_DIR/log4j2.properties" "$KAFKA_RUN_DIR/log4j2.properties"
 
 java_opts=(-cp "$KAFKA_LIBS/*" -Djava.awt.headless=true
@@ -61,8 +66,14 @@ java_opts=(-cp "$KAFKA_LIBS/*" -Djava.awt.headless=true
 if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
   # A KRaft cluster id is 16 random bytes, base64url without padding.
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  # SCRAM credentials live in the KRaft metadata log; --add-scram writes
+  # them into the bootstrap snapshot, so they exist before the first client
+  # connects (no kafka-configs call against a running broker).
+  scram="name=$KAFKA_SASL_USER,password=\"$KAFKA_SASL_PASSWORD\""
   if ! java -Xmx256m "${java_opts[@]}" kafka.tools.StorageTool format \
-      -t "$cluster_id" -c "$KAFKA_RUN_DIR/server.properties" >"$KAFKA_RUN_DIR/format.log" 2>&1; then
+      -t "$cluster_id" -c "$KAFKA_RUN_DIR/server.properties" \
+      --add-scram "SCRAM-SHA-256=[$scram]" --add-scram "SCRAM-SHA-512=[$scram]" \
+      >"$KAFKA_RUN_DIR/format.log" 2>&1; then
     cat "$KAFKA_RUN_DIR/format.log" >&2
     kafka_die "formatting the storage in $KAFKA_DATA_DIR failed"
   fi
@@ -85,5 +96,22 @@ if ! (cd "$KAFKA_REPO_ROOT" && go run ./integration/cmd/kwait \
   "$KAFKA_SCRIPT_DIR/kafka-down.sh" --keep-data >/dev/null 2>&1 || true
   kafka_die "broker did not become ready on $KAFKA_BOOTSTRAP (run dir kept: $KAFKA_RUN_DIR)"
 fi
+# All listeners open together once the broker has caught up with the
+# metadata (SCRAM users included), so a TCP check is enough here; the tests
+# authenticate for real.
+sasl_ready=0
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_SASL_PORT") 2>/dev/null; then
+    sasl_ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [ "$sasl_ready" = 0 ]; then
+  tail -25 "$KAFKA_LOG_FILE" >&2 2>/dev/null || true
+  "$KAFKA_SCRIPT_DIR/kafka-down.sh" --keep-data >/dev/null 2>&1 || true
+  kafka_die "SASL listener $KAFKA_SASL_BOOTSTRAP did not open (run dir kept: $KAFKA_RUN_DIR)"
+fi
+echo "kafka: SASL_PLAINTEXT (SCRAM-SHA-256/512) on $KAFKA_SASL_BOOTSTRAP, test user $KAFKA_SASL_USER" >&2
 echo "kafka: Apache Kafka $KAFKA_VERSION ready (pid $(cat "$KAFKA_PID_FILE"), logs $KAFKA_LOG_FILE)" >&2
 echo "$KAFKA_BOOTSTRAP"
