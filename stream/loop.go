@@ -107,10 +107,7 @@ func (p *Processor) loop(ctx context.Context, poll func(context.Context, int) kg
 // cancellation until ShutdownTimeout after it.
 func (p *Processor) drainContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(p.o.ShutdownTimeout, cancel)
-		_ = t
-	})
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(p.o.ShutdownTimeout, cancel) })
 	return bctx, func() { stop(); cancel() }
 }
 
@@ -270,7 +267,7 @@ func (p *Processor) produceBatch(ctx context.Context, cl *kgo.Client, items []it
 		}
 	}
 	produce := func(r *kgo.Record) { send(r, promise) }
-	out := p.emit(ctx, items, produce)
+	out := p.emit(items, produce)
 	if p.o.State != nil {
 		p.stateWork(produce)
 		for _, ce := range p.o.State.TakePending() {

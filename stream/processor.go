@@ -60,9 +60,6 @@ type Processor struct {
 
 	mu       sync.Mutex
 	assigned map[string]map[int32]struct{}
-	// lastTS remembers, per partition, the timestamp of the last processed
-	// record, for the time-lag estimate.
-	lastTS map[tp]time.Time
 	// revokedParts are partitions revoked or lost since the last
 	// transaction ended; State.Revoke hears of them between transactions
 	// (the revoke callback can run while a batch is in flight). A partition
@@ -73,11 +70,6 @@ type Processor struct {
 	fatal     error
 	nextSweep time.Time
 	erasure   *ErasureReader
-}
-
-type tp struct {
-	topic     string
-	partition int32
 }
 
 // New validates o and returns a Processor. It does not connect.
@@ -94,11 +86,9 @@ func New(o Options) (*Processor, error) {
 		o.Codec = c
 	}
 	return &Processor{
-		o:        o,
-		log:      o.Logger.With("component", "stream"),
-		assigned: map[string]map[int32]struct{}{},
-		lastTS:   map[tp]time.Time{},
-
+		o:            o,
+		log:          o.Logger.With("component", "stream"),
+		assigned:     map[string]map[int32]struct{}{},
 		revokedParts: map[int32]struct{}{},
 	}, nil
 }
@@ -285,7 +275,7 @@ type batchOutcome struct {
 
 // emit produces the records for items through produce (transactional or
 // not) in input order.
-func (p *Processor) emit(ctx context.Context, items []item, produce func(*kgo.Record)) batchOutcome {
+func (p *Processor) emit(items []item, produce func(*kgo.Record)) batchOutcome {
 	var out batchOutcome
 	now := p.o.Now()
 	for i := range items {
@@ -334,7 +324,6 @@ func (p *Processor) emit(ctx context.Context, items []item, produce func(*kgo.Re
 		})
 		out.processed = append(out.processed, e)
 	}
-	_ = ctx
 	return out
 }
 
@@ -496,7 +485,6 @@ func (p *Processor) dropAssigned(kind string, m map[string][]int32) {
 	for t, ps := range m {
 		for _, x := range ps {
 			delete(p.assigned[t], x)
-			delete(p.lastTS, tp{t, x})
 			p.revokedParts[x] = struct{}{}
 			p.o.Observer.ForgetPartition(t, x)
 		}
