@@ -42,7 +42,7 @@ func init() {
 		if *fromBeginning {
 			off = kgo.NewOffset().AtStart()
 		}
-		cl, err := dialKafka(ctx, *cfgPath, *brokers, kgo.ConsumeTopics(*topics...),
+		cl, err := dialKafka(ctx, *cfgPath, *brokers, "triage-consume", kgo.ConsumeTopics(*topics...),
 			kgo.ConsumeResetOffset(off), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 		if err != nil {
 			return err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,7 +20,6 @@ import (
 	"github.com/triage-dev/triage/config"
 	"github.com/triage-dev/triage/corpus"
 	"github.com/triage-dev/triage/schemas"
-	"github.com/triage-dev/triage/stream"
 )
 
 func init() {
@@ -358,6 +356,3 @@ func readAll(ctx context.Context, addr string, topics []string) ([]*kgo.Record, 
 	}
 	return out, nil
 }
-
-var _ = slog.LevelInfo
-var _ = stream.RegionHeader

@@ -8,13 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"strings"
-
 	"github.com/spf13/pflag"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/triage-dev/triage/config"
-	"github.com/triage-dev/triage/kafkaauth"
 	"github.com/triage-dev/triage/stream"
 )
 
@@ -78,7 +74,7 @@ func init() {
 		if fs.NArg() == 0 {
 			return fmt.Errorf("no input paths (see --help)")
 		}
-		cl, err := dialKafka(ctx, *cfgPath, *brokers, kgo.DefaultProduceTopic(*topic))
+		cl, err := dialKafka(ctx, *cfgPath, *brokers, "triage-produce", kgo.DefaultProduceTopic(*topic))
 		if err != nil {
 			return err
 		}
@@ -139,29 +135,9 @@ func addClientFlags(fs *pflag.FlagSet) (cfgPath, brokers *string) {
 // the processor-only checks (no HMAC secret needed to produce). It pings,
 // so a wrong password fails at once with an error naming the keys to check
 // instead of every produce or fetch retrying until its timeout.
-func dialKafka(ctx context.Context, cfgPath, brokers string, opts ...kgo.Opt) (*kgo.Client, error) {
-	over := map[string]any{}
-	if brokers != "" {
-		over["kafka.brokers"] = brokers
-	}
-	cfg, err := config.Load(cfgPath, over)
-	if err != nil {
-		return nil, err
-	}
-	bl := cfg.Kafka.Brokers
-	if len(bl) == 0 {
-		return nil, fmt.Errorf("no brokers: set --brokers, kafka.brokers or TRIAGE_KAFKA_BROKERS")
-	}
-	if err := stream.CheckBrokers(ctx, bl, 5*time.Second); err != nil {
-		return nil, err
-	}
-	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	cl, err := kafkaauth.Dial(dctx, authConfig(cfg), append([]kgo.Opt{kgo.SeedBrokers(bl...)}, opts...)...)
-	if err != nil {
-		return nil, fmt.Errorf("brokers %s: %w", strings.Join(bl, ","), err)
-	}
-	return cl, nil
+func dialKafka(ctx context.Context, cfgPath, brokers, clientID string, opts ...kgo.Opt) (*kgo.Client, error) {
+	_, cl, _, err := opsClient(ctx, cfgPath, brokers, clientID, opts...)
+	return cl, err
 }
 
 func envOr(k, def string) string {

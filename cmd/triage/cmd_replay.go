@@ -13,6 +13,7 @@ import (
 	"github.com/triage-dev/triage/config"
 	"github.com/triage-dev/triage/kafkaauth"
 	"github.com/triage-dev/triage/ops"
+	"github.com/triage-dev/triage/stream"
 )
 
 // authConfig maps the app config's kafka.tls/kafka.sasl onto kafkaauth.
@@ -34,7 +35,11 @@ func authConfig(c *config.Config) kafkaauth.Config {
 // and dials Kafka with its TLS/SASL settings, failing fast with an error
 // naming the keys to check. It returns the client and the base options
 // (seeds + security) for tools that build their own clients.
-func opsClient(ctx context.Context, cfgPath, brokers, clientID string) (*config.Config, *kgo.Client, []kgo.Opt, error) {
+//
+// extra options apply to the returned client only (topics to consume, a
+// default produce topic). An unreachable cluster fails first with a plain
+// one-line dial error, before any TLS/SASL handshake is attempted.
+func opsClient(ctx context.Context, cfgPath, brokers, clientID string, extra ...kgo.Opt) (*config.Config, *kgo.Client, []kgo.Opt, error) {
 	over := map[string]any{}
 	if brokers != "" {
 		over["kafka.brokers"] = brokers
@@ -46,6 +51,9 @@ func opsClient(ctx context.Context, cfgPath, brokers, clientID string) (*config.
 	if len(cfg.Kafka.Brokers) == 0 {
 		return nil, nil, nil, fmt.Errorf("no brokers: set --brokers or TRIAGE_KAFKA_BROKERS")
 	}
+	if err := stream.CheckBrokers(ctx, cfg.Kafka.Brokers, 5*time.Second); err != nil {
+		return nil, nil, nil, err
+	}
 	ac := authConfig(cfg)
 	sec, err := kafkaauth.Opts(ac)
 	if err != nil {
@@ -54,7 +62,7 @@ func opsClient(ctx context.Context, cfgPath, brokers, clientID string) (*config.
 	base := append(sec, kgo.SeedBrokers(cfg.Kafka.Brokers...), kgo.ClientID(clientID))
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	cl, err := kafkaauth.Dial(dctx, ac, kgo.SeedBrokers(cfg.Kafka.Brokers...), kgo.ClientID(clientID))
+	cl, err := kafkaauth.Dial(dctx, ac, append([]kgo.Opt{kgo.SeedBrokers(cfg.Kafka.Brokers...), kgo.ClientID(clientID)}, extra...)...)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("brokers %s: %w", strings.Join(cfg.Kafka.Brokers, ","), err)
 	}

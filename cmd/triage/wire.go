@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,17 +22,7 @@ import (
 
 // kafkaOpts turns the config's TLS/SASL section into client options.
 func kafkaOpts(c *config.Config) ([]kgo.Opt, error) {
-	ac := kafkaauth.Config{
-		TLS: kafkaauth.TLSConfig{
-			Enabled: c.Kafka.TLS.Enabled, CAFile: c.Kafka.TLS.CAFile, CertFile: c.Kafka.TLS.CertFile,
-			KeyFile: c.Kafka.TLS.KeyFile, ServerName: c.Kafka.TLS.ServerName,
-		},
-		SASL: kafkaauth.SASLConfig{
-			Mechanism: c.Kafka.SASL.Mechanism, Username: c.Kafka.SASL.Username,
-			Password: kafkaauth.Secret(c.Kafka.SASL.Password), PasswordFile: c.Kafka.SASL.PasswordFile,
-		},
-	}
-	return kafkaauth.Opts(ac)
+	return kafkaauth.Opts(authConfig(c))
 }
 
 // runtime is everything `triage run` (and the demo) start, in the order
@@ -220,10 +211,7 @@ func init() {
 }
 
 func shortHash(s string) string {
-	var h uint64 = 1469598103934665603
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return fmt.Sprintf("%016x", h)
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return fmt.Sprintf("%016x", h.Sum64())
 }
