@@ -383,28 +383,36 @@ func splitSentences(text string) []string {
 			out = splitParagraph(para, out)
 			continue
 		}
-		// Invalid UTF-8: the rune slicing below turns each bad byte into
-		// U+FFFD, which byte slicing would not; keep that behaviour.
-		start := 0
-		rs := []rune(para)
-		for i, r := range rs {
-			end := false
-			switch r {
-			case '。', '！', '？':
-				end = true
-			case '.', '!', '?':
-				end = i+1 == len(rs) || unicode.IsSpace(rs[i+1])
-			}
-			if end {
-				if s := strings.TrimSpace(string(rs[start : i+1])); s != "" {
-					out = append(out, s)
-				}
-				start = i + 1
-			}
+		// Invalid UTF-8: rune slicing turns each bad byte into U+FFFD,
+		// which byte slicing would not; keep that behaviour.
+		out = splitParagraphRunes(para, out)
+	}
+	return out
+}
+
+// splitParagraphRunes appends the sentences of one line to out, slicing by
+// runes. It is the general form of splitParagraph, used for lines that are
+// not valid UTF-8.
+func splitParagraphRunes(para string, out []string) []string {
+	start := 0
+	rs := []rune(para)
+	for i, r := range rs {
+		end := false
+		switch r {
+		case '。', '！', '？':
+			end = true
+		case '.', '!', '?':
+			end = i+1 == len(rs) || unicode.IsSpace(rs[i+1])
 		}
-		if s := strings.TrimSpace(string(rs[start:])); s != "" {
-			out = append(out, s)
+		if end {
+			if s := strings.TrimSpace(string(rs[start : i+1])); s != "" {
+				out = append(out, s)
+			}
+			start = i + 1
 		}
+	}
+	if s := strings.TrimSpace(string(rs[start:])); s != "" {
+		out = append(out, s)
 	}
 	return out
 }

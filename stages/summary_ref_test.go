@@ -3,7 +3,6 @@ package stages
 import (
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -114,26 +113,7 @@ func refIsClosing(l string) bool {
 func refSplitSentences(text string) []string {
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
-		start := 0
-		rs := []rune(para)
-		for i, r := range rs {
-			end := false
-			switch r {
-			case '。', '！', '？':
-				end = true
-			case '.', '!', '?':
-				end = i+1 == len(rs) || unicode.IsSpace(rs[i+1])
-			}
-			if end {
-				if s := strings.TrimSpace(string(rs[start : i+1])); s != "" {
-					out = append(out, s)
-				}
-				start = i + 1
-			}
-		}
-		if s := strings.TrimSpace(string(rs[start:])); s != "" {
-			out = append(out, s)
-		}
+		out = splitParagraphRunes(para, out)
 	}
 	return out
 }
