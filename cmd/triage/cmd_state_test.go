@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/triage-dev/triage/stages"
@@ -80,16 +79,7 @@ func TestStateStats(t *testing.T) {
 }
 
 func TestPublishErasure(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	seeds, cl := emptyCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	hash := state.ParticipantHash([]byte("0123456789abcdef"), "Jane@Example.com")
@@ -100,7 +90,7 @@ func TestPublishErasure(t *testing.T) {
 	if _, err := publishErasure(ctx, cl, "emails.erasure", state.ErasureRequest{SubjectHash: "jane@example.com"}); err == nil {
 		t.Fatal("a raw address was accepted as a hash")
 	}
-	rd, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("emails.erasure"))
+	rd, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ConsumeTopics("emails.erasure"))
 	if err != nil {
 		t.Fatal(err)
 	}

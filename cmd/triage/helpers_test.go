@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -22,4 +24,21 @@ func testBroker(t *testing.T, partitions int32) (addr string, cl *kgo.Client) {
 	}
 	t.Cleanup(cl.Close)
 	return addr, cl
+}
+
+// emptyCluster starts a one-broker kfake cluster with no topics and a plain
+// client for it; both are closed when the test ends.
+func emptyCluster(t *testing.T) (seeds []string, cl *kgo.Client) {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cl, err = kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return c.ListenAddrs(), cl
 }
