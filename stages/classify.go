@@ -259,23 +259,21 @@ func classifyEmail(m *textmodel.Model, e *email.Email) classification {
 	if e.Language != "" && e.Language != "en" {
 		low = spamHigh
 	}
-	nothingToAct := len(e.Links) == 0 && !e.Flags.HasHTML && len(e.Attachments) == 0
-	if nonLatinLanguage(e.Language) && nothingToAct {
-		low = 2 // unreachable: the model alone cannot make it spam
-	}
 	// A few words are thin evidence for a bag-of-words model (most
 	// training messages are long), so short texts need a clearer score.
-	if len(t.Words()) < shortText && low < spamShort {
-		low = spamShort
+	if len(t.Words()) < shortText {
+		low = max(low, spamShort)
 	}
 	// Plain text with nothing to click or open (no link, no HTML, no
 	// attachment) is how people write to each other; spam then has only
 	// its wording, on which the model (trained on 2002 mailing-list ham)
 	// is least reliable. Only a clear score counts.
-	if len(e.Links) == 0 && !e.Flags.HasHTML && len(e.Attachments) == 0 && low < spamShort {
-		low = spamShort
+	nothingToAct := len(e.Links) == 0 && !e.Flags.HasHTML && len(e.Attachments) == 0
+	if nothingToAct {
+		low = max(low, spamShort)
 	}
-	if (p >= spamHigh && low <= spamHigh) || (p >= low && !bulk && !auto) {
+	modelDecides := !(nonLatinLanguage(e.Language) && nothingToAct)
+	if modelDecides && (p >= spamHigh || (p >= low && !bulk && !auto)) {
 		return out("spam", p)
 	}
 	if e.Flags.HasCalendar {
