@@ -32,7 +32,6 @@ type Health interface {
 	Beat()              // the loop is alive (called every poll)
 	SetJoined(bool)     // group joined / left
 	SetRestoring(n int) // partitions still restoring state
-	SetAssigned(n int)  // partitions currently owned
 }
 
 // Violation is a compliance signal for one email.
@@ -209,4 +208,3 @@ type nopHealth struct{}
 func (nopHealth) Beat()            {}
 func (nopHealth) SetJoined(bool)   {}
 func (nopHealth) SetRestoring(int) {}
-func (nopHealth) SetAssigned(int)  {}

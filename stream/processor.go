@@ -421,7 +421,6 @@ func (p *Processor) onAssigned(ctx context.Context, _ *kgo.Client, m map[string]
 	n := p.countLocked()
 	p.mu.Unlock()
 	p.o.Observer.PartitionsAssigned(n)
-	p.o.Health.SetAssigned(n)
 	p.o.Health.SetJoined(true)
 	p.log.Info("partitions assigned", "partitions", fmt.Sprint(m), "total", n)
 	if len(parts) > 0 {
@@ -492,7 +491,6 @@ func (p *Processor) dropAssigned(kind string, m map[string][]int32) {
 	n := p.countLocked()
 	p.mu.Unlock()
 	p.o.Observer.PartitionsAssigned(n)
-	p.o.Health.SetAssigned(n)
 	p.log.Info("partitions "+kind, "partitions", fmt.Sprint(m), "total", n)
 }
 

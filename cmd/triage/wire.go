@@ -97,7 +97,7 @@ func buildRuntime(c *config.Config, log *slog.Logger, tweak func(*stream.Options
 		Regions:            sc.Regions,
 		DuplicateMarker:    c.Dedup.Marker,
 		Observer:           m,
-		Health:             healthAdapter{health},
+		Health:             health,
 		Logger:             log,
 		Compliance:         complianceSignals(sc),
 	}
@@ -135,13 +135,6 @@ func buildRuntime(c *config.Config, log *slog.Logger, tweak func(*stream.Options
 	}
 	return rt, nil
 }
-
-type healthAdapter struct{ h *admin.Health }
-
-func (a healthAdapter) Beat()              { a.h.Beat() }
-func (a healthAdapter) SetJoined(b bool)   { a.h.SetJoined(b) }
-func (a healthAdapter) SetRestoring(n int) { a.h.SetRestoring(n) }
-func (a healthAdapter) SetAssigned(int)    {}
 
 func (rt *procRuntime) close() {
 	for i := len(rt.closers) - 1; i >= 0; i-- {
