@@ -96,7 +96,7 @@ func loadCorpus(dir string) ([][]byte, error) {
 }
 
 func runBench(ctx context.Context, cfgPath string, raws [][]byte, dur time.Duration, workers int) (*benchResult, error) {
-	_, sc, err := offlinePipeline(cfgPath)
+	sc, err := offlineStageConfig(cfgPath)
 	if err != nil {
 		return nil, err
 	}

@@ -13,24 +13,29 @@ import (
 	"github.com/triage-dev/triage/stages"
 )
 
-// offlinePipeline builds the stage pipeline without Kafka or state, for
-// classify, bench, serve and health. Without --config it runs in dev mode
-// (development HMAC key), which only affects the ids it prints.
-func offlinePipeline(cfgPath string) (*stages.Pipeline, *stages.Config, error) {
-	over := map[string]any{"dev": true}
-	cfg, err := config.Load(cfgPath, over)
+// offlineStageConfig loads the stage configuration for running the
+// pipeline without Kafka or state (classify, bench, serve). Without
+// --config it runs in dev mode (development HMAC key), which only affects
+// the ids it prints.
+func offlineStageConfig(cfgPath string) (*stages.Config, error) {
+	cfg, err := config.Load(cfgPath, map[string]any{"dev": true})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	sc, err := stageConfig(cfg)
+	return stageConfig(cfg)
+}
+
+// offlinePipeline builds the stage pipeline from offlineStageConfig.
+func offlinePipeline(cfgPath string) (*stages.Pipeline, error) {
+	sc, err := offlineStageConfig(cfgPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	built, err := stages.Build(sc)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return stages.NewPipeline(built, nil), sc, nil
+	return stages.NewPipeline(built, nil), nil
 }
 
 // classifyRaw runs raw through the pipeline and returns the output JSON.
@@ -60,7 +65,7 @@ func init() {
 		if len(files) == 0 {
 			files = []string{"-"}
 		}
-		p, _, err := offlinePipeline(*cfgPath)
+		p, err := offlinePipeline(*cfgPath)
 		if err != nil {
 			return err
 		}

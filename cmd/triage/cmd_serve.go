@@ -98,7 +98,7 @@ func init() {
 			return err
 		}
 		log := newLogger(os.Stderr, cfg.Log.Level, cfg.Log.Format).With("component", "api")
-		pipe, _, err := offlinePipeline(*cfgPath)
+		pipe, err := offlinePipeline(*cfgPath)
 		if err != nil {
 			return err
 		}
